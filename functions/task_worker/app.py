@@ -1,0 +1,42 @@
+"""Runs research steps from the tasks queue; each record succeeds or fails on its own."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from researcher_pro.config import get_settings
+from researcher_pro.container import Container
+from researcher_pro.models.tasks import TaskMessage
+from researcher_pro.observability import logger, metrics, tracer
+
+container = Container(get_settings())
+pipeline = container.pipeline
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def run_step(record: SQSRecord, context: LambdaContext) -> str:
+    message = TaskMessage.model_validate_json(record.body)
+    logger.append_keys(research_id=message.task_id, step=message.step)
+    logger.set_correlation_id(message.task_id)
+    outcome = pipeline.run_step(
+        message,
+        remaining_seconds=context.get_remaining_time_in_millis() / 1000,
+        owner=f"{context.aws_request_id}:{record.message_id}",
+        receive_count=int(record.attributes.approximate_receive_count),
+    )
+    logger.info("step handled", extra={"outcome": outcome})
+    return outcome
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event,
+        record_handler=lambda record: run_step(record, context),
+        processor=processor,
+        context=context,
+    )

@@ -1,0 +1,1 @@
+"""Tooling around the deployable stack: the local cloud and sample events."""

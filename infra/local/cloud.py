@@ -1,0 +1,114 @@
+"""The whole local cloud: moto, the template's resources, its functions, their triggers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from infra.local.functions import LocalFunction
+from infra.local.http_gateway import HttpGateway
+from infra.local.provision import aws_client, provision, start_moto
+from infra.local.settings import LocalSettings
+from infra.local.sqs_poller import SqsPoller
+from infra.local.template import REGION, Stack, load_stack
+from infra.local.ticker import Ticker
+
+LOCAL_STACK_NAME = "researcher-pro-local"
+DATA_TABLE = "DataTable"
+
+
+class LocalCloud:
+    def __init__(self, settings: LocalSettings) -> None:
+        self.settings = settings
+        self.aws_endpoint = f"http://127.0.0.1:{settings.aws_port}"
+        self.stack: Stack = load_stack(settings.root, LOCAL_STACK_NAME, settings.parameters, self.aws_endpoint)
+        self.functions: dict[str, LocalFunction] = {}
+        self._moto: Any = None
+        self._gateway: HttpGateway | None = None
+        self._pollers: list[SqsPoller] = []
+        self._ticker: Ticker | None = None
+        self.dev_api_key = settings.dev_api_key
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self._gateway.port if self._gateway else self.settings.http_port}"
+
+    def start(self) -> None:
+        self._moto = start_moto(self.settings.aws_port)
+        provision(self.stack, self.aws_endpoint)
+        self.dev_api_key = self._register_dev_key()
+        layer = self.settings.root / "layers" / "shared"
+        for name, function in self.stack.functions.items():
+            environment = self._environment(function.logical_id, function.memory, function.environment)
+            self.functions[name] = LocalFunction(function, layer, environment, self.settings.max_containers)
+        # Warm every function once, in parallel: import errors surface now, not on the first request.
+        with ThreadPoolExecutor(max_workers=len(self.functions) or 1) as pool:
+            list(pool.map(lambda f: f.warm_up(), self.functions.values()))
+        sqs = aws_client("sqs", self.aws_endpoint)
+        for mapping in self.stack.queue_mappings:
+            url = self.stack.queue_url(mapping.queue, self.aws_endpoint)
+            arn = self.stack.resolve({"Fn::GetAtt": [mapping.queue, "Arn"]}, self.aws_endpoint)
+            self._pollers.append(SqsPoller(mapping, url, arn, sqs, self.invoke))
+        self._gateway = HttpGateway(self.stack.routes, self.invoke, self.settings.http_port)
+        self._ticker = Ticker(self.stack.schedules, self.invoke, self.settings.tick_seconds)
+        for poller in self._pollers:
+            poller.start()
+        self._gateway.start()
+        self._ticker.start()
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Any:
+        return self.functions[function].invoke(event)
+
+    def stop(self) -> None:
+        if self._gateway:
+            self._gateway.stop()
+        if self._ticker:
+            self._ticker.stop()
+        for poller in self._pollers:
+            poller.stop()
+        for function in self.functions.values():
+            function.close()
+        if self._moto:
+            self._moto.stop()
+
+    def _environment(self, name: str, memory: int, variables: dict[str, str]) -> dict[str, str]:
+        base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")}
+        return {
+            **base,
+            **self.settings.passthrough_env,
+            **variables,
+            "AWS_ENDPOINT_URL": self.aws_endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+
+    def _register_dev_key(self) -> str:
+        os.environ.setdefault("AWS_ENDPOINT_URL", self.aws_endpoint)
+        from researcher_pro.services.api_keys import ApiKeyService
+        from researcher_pro.storage.api_keys import ApiKeyRepository
+
+        keys = ApiKeyService(ApiKeyRepository(self.stack.physical_name(DATA_TABLE)))
+        key, _ = keys.issue("dev", self.settings.dev_api_key or None)
+        return key
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def ensure_importable() -> None:
+    layer = str(project_root() / "layers" / "shared")
+    if layer not in sys.path:
+        sys.path.insert(0, layer)

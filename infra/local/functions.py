@@ -1,0 +1,145 @@
+"""Local Lambda functions: a pool of warm processes per function, each one container.
+
+Like Lambda, a container serves one invocation at a time, is reused while warm, and is replaced
+when it times out or dies.
+"""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from multiprocessing.connection import Connection, Listener
+from pathlib import Path
+from typing import Any
+
+from infra.local.template import Function
+
+RUNTIME = Path(__file__).with_name("runtime.py")
+BASE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR", "PYENV_VERSION")
+
+
+class InvocationError(Exception):
+    def __init__(self, kind: str, detail: dict[str, Any]) -> None:
+        super().__init__(f"{kind}: {detail.get('errorType')}: {detail.get('errorMessage')}")
+        self.kind = kind
+        self.detail = detail
+
+
+class _Container:
+    def __init__(self, function: Function, layer: Path, environment: dict[str, str], listener: Listener,
+                 authkey: bytes) -> None:
+        address = listener.address
+        assert isinstance(address, tuple)
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            [sys.executable, str(RUNTIME), str(function.code_uri), str(layer), function.handler,
+             address[0], str(address[1]), authkey.hex()],
+            env=environment,
+        )
+        self.connection: Connection = listener.accept()
+        kind, detail = self.connection.recv()
+        if kind != "ready":
+            self.stop()
+            raise InvocationError("init_error", detail)
+
+    def invoke(self, event: dict[str, Any], timeout: float) -> Any:
+        request_id = str(uuid.uuid4())
+        self.connection.send((request_id, event, time.time() + timeout))
+        if not self.connection.poll(timeout):
+            self.stop()
+            raise InvocationError("timeout", {"errorType": "TimeoutError",
+                                              "errorMessage": f"Task timed out after {timeout:.2f} seconds"})
+        try:
+            kind, payload = self.connection.recv()
+        except (EOFError, ConnectionResetError) as error:
+            self.stop()
+            raise InvocationError("crashed", {"errorType": "Runtime.ExitError",
+                                              "errorMessage": "the runtime process exited"}) from error
+        if kind == "error":
+            raise InvocationError("error", payload)
+        return payload
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.connection.close()
+
+
+class LocalFunction:
+    def __init__(self, function: Function, layer: Path, environment: dict[str, str], max_containers: int) -> None:
+        self.function = function
+        self.name = function.logical_id
+        self._layer = layer
+        self._environment = {**{k: v for k, v in environment.items() if k in BASE_ENV_KEYS or k.startswith("AWS_")},
+                             **environment}
+        self._max = max_containers
+        self._authkey = secrets.token_bytes(16)
+        self._listener = Listener(("127.0.0.1", 0), authkey=self._authkey)
+        self._idle: list[_Container] = []
+        self._all: list[_Container] = []
+        self._lock = threading.Condition()
+        self._spawn_lock = threading.Lock()
+        self._closed = False
+        self._starting = 0
+
+    def warm_up(self) -> None:
+        self._release(self._acquire())
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        container = self._acquire()
+        try:
+            return container.invoke(event, float(self.function.timeout))
+        finally:
+            self._release(container)
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [c.process.pid for c in self._all if c.alive()]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            containers, self._all, self._idle = self._all, [], []
+        for container in containers:
+            container.stop()
+        self._listener.close()
+
+    def _acquire(self) -> _Container:
+        with self._lock:
+            while True:
+                while self._idle:
+                    container = self._idle.pop()
+                    if container.alive():
+                        return container
+                    self._all.remove(container)
+                if len(self._all) + self._starting < self._max:
+                    self._starting += 1
+                    break
+                self._lock.wait()
+        try:
+            with self._spawn_lock:  # one accept() at a time on the shared listener
+                container = _Container(self.function, self._layer, self._environment, self._listener, self._authkey)
+        finally:
+            with self._lock:
+                self._starting -= 1
+                self._lock.notify()
+        with self._lock:
+            self._all.append(container)
+        return container
+
+    def _release(self, container: _Container) -> None:
+        with self._lock:
+            if self._closed:
+                container.stop()
+            elif container.alive():
+                self._idle.append(container)
+            elif container in self._all:
+                self._all.remove(container)
+            self._lock.notify()

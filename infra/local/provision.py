@@ -1,0 +1,80 @@
+"""moto in server mode, and the template's tables, queues and buckets created in it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infra.local.template import REGION, Stack
+
+
+def start_moto(port: int) -> ThreadedMotoServer:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server
+
+
+def aws_client(service: str, endpoint: str) -> Any:
+    return boto3.client(  # type: ignore[call-overload]
+        service, endpoint_url=endpoint, region_name=REGION,
+        aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 - moto accepts any
+    )
+
+
+def provision(stack: Stack, endpoint: str) -> None:
+    _tables(stack, endpoint)
+    _queues(stack, endpoint)
+    _buckets(stack, endpoint)
+
+
+def _tables(stack: Stack, endpoint: str) -> None:
+    dynamodb = aws_client("dynamodb", endpoint)
+    existing = set(dynamodb.list_tables()["TableNames"])
+    for logical_id, resource in stack.of_type("AWS::DynamoDB::Table").items():
+        props = stack.resolve(resource.get("Properties", {}), endpoint)
+        name = stack.physical_name(logical_id)
+        if name in existing:
+            continue
+        params: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "KeySchema": props["KeySchema"],
+            "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if props.get("GlobalSecondaryIndexes"):
+            params["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        dynamodb.create_table(**params)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True}
+            )
+
+
+def _queues(stack: Stack, endpoint: str) -> None:
+    sqs = aws_client("sqs", endpoint)
+    queues = stack.of_type("AWS::SQS::Queue")
+    # Every queue first, then redrive policies, which point at other queues.
+    for logical_id, resource in queues.items():
+        props = stack.resolve(resource.get("Properties", {}), endpoint)
+        attributes = {
+            key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds",
+                                             "ReceiveMessageWaitTimeSeconds") if key in props
+        }
+        sqs.create_queue(QueueName=stack.physical_name(logical_id), Attributes=attributes)
+    for logical_id, resource in queues.items():
+        props = stack.resolve(resource.get("Properties", {}), endpoint)
+        if "RedrivePolicy" in props:
+            policy = {k: str(v) for k, v in props["RedrivePolicy"].items()}
+            sqs.set_queue_attributes(
+                QueueUrl=stack.queue_url(logical_id, endpoint), Attributes={"RedrivePolicy": json.dumps(policy)}
+            )
+
+
+def _buckets(stack: Stack, endpoint: str) -> None:
+    s3 = aws_client("s3", endpoint)
+    for logical_id in stack.of_type("AWS::S3::Bucket"):
+        s3.create_bucket(Bucket=stack.physical_name(logical_id))

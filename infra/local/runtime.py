@@ -1,0 +1,74 @@
+"""The inside of one local Lambda container: a process that imports a function as Lambda does
+(its code directory and the layer on sys.path, `module.handler` looked up once) and then serves
+invocations, warm, until it is stopped.
+
+Run as a script so that nothing of the project but the function and its layer is importable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+import traceback
+from multiprocessing.connection import Client
+from typing import Any
+
+
+class LambdaContext:
+    def __init__(self, request_id: str, deadline: float) -> None:
+        self.aws_request_id = request_id
+        self._deadline = deadline
+        self.function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        region, account = os.environ["AWS_REGION"], os.environ.get("RP_LOCAL_ACCOUNT", "123456789012")
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{account}:function:{self.function_name}"
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "local"
+        self.identity = None
+        self.client_context = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.time()) * 1000))
+
+
+def main() -> None:
+    code_dir, layer_dir, handler_path, host, port, authkey = sys.argv[1:7]
+    sys.path[0:1] = [code_dir, layer_dir]  # replaces this script's own directory
+    os.chdir(code_dir)
+    module_name, function_name = handler_path.rsplit(".", 1)
+    connection = Client((host, int(port)), authkey=bytes.fromhex(authkey))
+    try:
+        handler = getattr(importlib.import_module(module_name), function_name)
+    except BaseException as error:  # an import error is the function's error, reported to the caller
+        connection.send(("init_error", _describe(error)))
+        raise
+    connection.send(("ready", None))
+    while True:
+        try:
+            request_id, event, deadline = connection.recv()
+        except EOFError:
+            return
+        try:
+            result: Any = handler(event, LambdaContext(request_id, deadline))
+            reply: tuple[str, Any] = ("ok", result)
+        except Exception as error:
+            traceback.print_exc()
+            reply = ("error", _describe(error))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        connection.send(reply)
+
+
+def _describe(error: BaseException) -> dict[str, Any]:
+    return {
+        "errorType": type(error).__name__,
+        "errorMessage": str(error),
+        "stackTrace": traceback.format_exception(error),
+    }
+
+
+if __name__ == "__main__":
+    main()

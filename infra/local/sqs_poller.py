@@ -1,0 +1,94 @@
+"""An SQS event source mapping: long-polls a queue, invokes the function with a batch, and deletes
+what succeeded. Failed records stay until their visibility timeout ends and come back; moto's
+redrive policy moves a message to the dead-letter queue after maxReceiveCount receives."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from infra.local.functions import InvocationError
+from infra.local.template import REGION, QueueMapping
+
+Invoke = Callable[[str, dict[str, Any]], Any]
+
+
+class SqsPoller:
+    def __init__(self, mapping: QueueMapping, queue_url: str, queue_arn: str, sqs: Any, invoke: Invoke,
+                 pollers: int = 2) -> None:
+        self._mapping = mapping
+        self._url = queue_url
+        self._arn = queue_arn
+        self._sqs = sqs
+        self._invoke = invoke
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"sqs-{mapping.function}-{i}", daemon=True) for i in range(pollers)
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._poll_once()
+            except Exception:  # the poller keeps going, as Lambda's does
+                if self._stop.wait(1):
+                    return
+
+    def _poll_once(self) -> None:
+        reply = self._sqs.receive_message(
+            QueueUrl=self._url,
+            MaxNumberOfMessages=min(10, self._mapping.batch_size),
+            WaitTimeSeconds=1,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = reply.get("Messages") or []
+        if not messages:
+            return
+        event = {"Records": [self._record(m) for m in messages]}
+        try:
+            result = self._invoke(self._mapping.function, event)
+        except InvocationError:
+            return  # the whole batch comes back after its visibility timeout
+        failed: set[str] = set()
+        if self._mapping.report_failures and isinstance(result, dict):
+            failed = {f.get("itemIdentifier") for f in result.get("batchItemFailures") or []}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            self._sqs.delete_message_batch(
+                QueueUrl=self._url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+
+    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes") or {},
+            "messageAttributes": {
+                name: {
+                    "stringValue": value.get("StringValue"),
+                    "binaryValue": value.get("BinaryValue"),
+                    "stringListValues": [],
+                    "binaryListValues": [],
+                    "dataType": value.get("DataType"),
+                }
+                for name, value in (message.get("MessageAttributes") or {}).items()
+            },
+            "md5OfBody": message.get("MD5OfBody"),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self._arn,
+            "awsRegion": REGION,
+        }
+

@@ -1,0 +1,1 @@
+"""Researcher Pro: a serverless research backend."""

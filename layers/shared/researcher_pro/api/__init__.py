@@ -1,0 +1,1 @@
+"""The HTTP API: one FastAPI app factory, one router per resource."""

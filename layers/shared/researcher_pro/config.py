@@ -1,0 +1,99 @@
+"""Settings, read once from the environment. The only module that looks at os.environ."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VERSION = "0.1.0"
+
+
+class ModelPrice(BaseSettings):
+    """US dollars per million tokens, plus a flat price per request (search APIs bill per request)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    input_per_million: float = 0.0
+    output_per_million: float = 0.0
+    per_request: float = 0.0
+
+
+# Public list prices; override with RP_PRICES (JSON: {"model": {"input_per_million": ...}}).
+DEFAULT_PRICES: dict[str, dict[str, float]] = {
+    "gpt-4o-mini": {"input_per_million": 0.15, "output_per_million": 0.60},
+    "gpt-4o": {"input_per_million": 2.50, "output_per_million": 10.00},
+    "gpt-4.1-mini": {"input_per_million": 0.40, "output_per_million": 1.60},
+    "sonar": {"input_per_million": 1.00, "output_per_million": 1.00, "per_request": 0.005},
+    "sonar-pro": {"input_per_million": 3.00, "output_per_million": 15.00, "per_request": 0.006},
+    "perplexity/sonar": {"input_per_million": 1.00, "output_per_million": 1.00, "per_request": 0.005},
+    "offline": {},
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RP_", extra="ignore", populate_by_name=True)
+
+    # Where things live (set by template.yaml, or by the local cloud from it).
+    data_table: str = "researcher-pro-data"
+    idempotency_table: str = "researcher-pro-idempotency"
+    tasks_queue_url: str = ""
+    artifacts_bucket: str = "researcher-pro-artifacts"
+    stage: str = "dev"
+
+    # Model providers. No key means the offline provider is used.
+    openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    openai_model: str = "gpt-4o-mini"
+    perplexity_api_key: str = Field(default="", validation_alias=AliasChoices("PERPLEXITY_API_KEY"))
+    perplexity_base_url: str = Field(
+        default="https://api.perplexity.ai", validation_alias=AliasChoices("PERPLEXITY_BASE_URL")
+    )
+    perplexity_model: str = "perplexity/sonar"
+    perplexity_api: Literal["agent", "sonar"] = "agent"
+
+    # Provider call policy.
+    provider_timeout_seconds: float = 60.0
+    provider_retry_seconds: float = 120.0
+    provider_max_attempts: int = 6
+    cache_ttl_seconds: int = 86_400
+    prices_json: str = Field(default="", validation_alias=AliasChoices("RP_PRICES"))
+
+    # Task policy.
+    max_step_attempts: int = 3
+    stuck_after_seconds: int = 600
+    max_sweeps: int = 3
+    event_ttl_days: int = 30
+    search_results_per_question: int = 8
+
+    # API policy.
+    max_body_bytes: int = 2 * 1024 * 1024
+    auth_cache_seconds: float = 10.0
+    idempotency_ttl_seconds: int = 86_400
+
+    @field_validator("openai_base_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return value or None
+
+    @property
+    def offline_search(self) -> bool:
+        return not self.perplexity_api_key
+
+    @property
+    def offline_model(self) -> bool:
+        return not self.openai_api_key
+
+    def prices(self) -> dict[str, ModelPrice]:
+        table = dict(DEFAULT_PRICES)
+        if self.prices_json:
+            table.update(json.loads(self.prices_json))
+        return {name: ModelPrice(**values) for name, values in table.items()}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

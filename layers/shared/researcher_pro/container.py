@@ -1,0 +1,135 @@
+"""Everything a function needs, built once per container and only when first used."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from researcher_pro.config import Settings
+from researcher_pro.services.api_keys import ApiKeyService
+from researcher_pro.services.documents import DocumentService
+from researcher_pro.services.idempotency import IdempotentStarts
+from researcher_pro.services.research import ResearchService
+from researcher_pro.services.usage import UsageService
+from researcher_pro.storage.api_keys import ApiKeyRepository
+from researcher_pro.storage.documents import DocumentRepository
+from researcher_pro.storage.queue import TaskQueue
+from researcher_pro.storage.research import ResearchRepository
+from researcher_pro.storage.usage import UsageRepository
+
+if TYPE_CHECKING:
+    from researcher_pro.providers.base import SearchProvider
+    from researcher_pro.providers.retry import RetryPolicy
+    from researcher_pro.services.analyst import Analyst
+    from researcher_pro.services.pipeline import ResearchPipeline
+    from researcher_pro.services.tasks import TaskSweeper
+
+
+class Container:
+    """API functions never touch the pipeline side, so its imports (numpy, openai) wait until used."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    # --- storage ---------------------------------------------------------------------------------
+    @cached_property
+    def research_repo(self) -> ResearchRepository:
+        return ResearchRepository(self.settings.data_table)
+
+    @cached_property
+    def document_repo(self) -> DocumentRepository:
+        return DocumentRepository(self.settings.data_table, self.settings.artifacts_bucket)
+
+    @cached_property
+    def queue(self) -> TaskQueue:
+        return TaskQueue(self.settings.tasks_queue_url)
+
+    # --- services --------------------------------------------------------------------------------
+    @cached_property
+    def api_keys(self) -> ApiKeyService:
+        return ApiKeyService(ApiKeyRepository(self.settings.data_table), self.settings.auth_cache_seconds)
+
+    @cached_property
+    def idempotency(self) -> IdempotentStarts:
+        return IdempotentStarts(self.settings.idempotency_table, self.settings.idempotency_ttl_seconds)
+
+    @cached_property
+    def research(self) -> ResearchService:
+        return ResearchService(
+            self.research_repo, self.queue, self.settings.stuck_after_seconds, self.settings.event_ttl_days * 86_400
+        )
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        return DocumentService(self.document_repo)
+
+    @cached_property
+    def usage(self) -> UsageService:
+        return UsageService(UsageRepository(self.settings.data_table))
+
+    @cached_property
+    def pipeline(self) -> ResearchPipeline:
+        from researcher_pro.services.library import DocumentLibrary
+        from researcher_pro.services.pipeline import PipelinePolicy, ResearchPipeline
+        from researcher_pro.storage.cache import ResponseCache
+
+        settings = self.settings
+        return ResearchPipeline(
+            repo=self.research_repo,
+            queue=self.queue,
+            cache=ResponseCache(settings.data_table, settings.cache_ttl_seconds),
+            documents=DocumentLibrary(self.document_repo),
+            web=self._web_search(),
+            analyst=self._analyst(),
+            policy=PipelinePolicy(
+                prices=settings.prices(),
+                results_per_question=settings.search_results_per_question,
+                event_ttl_seconds=settings.event_ttl_days * 86_400,
+                max_step_attempts=settings.max_step_attempts,
+                stuck_after_seconds=settings.stuck_after_seconds,
+            ),
+        )
+
+    @cached_property
+    def sweeper(self) -> TaskSweeper:
+        from researcher_pro.services.tasks import TaskSweeper
+
+        return TaskSweeper(
+            self.research_repo, self.queue, self.pipeline, self.settings.stuck_after_seconds, self.settings.max_sweeps
+        )
+
+    # --- providers -------------------------------------------------------------------------------
+    def _policy(self) -> RetryPolicy:
+        from researcher_pro.providers.retry import RetryPolicy
+
+        return RetryPolicy(
+            timeout=self.settings.provider_timeout_seconds,
+            window=self.settings.provider_retry_seconds,
+            max_attempts=self.settings.provider_max_attempts,
+        )
+
+    def _web_search(self) -> SearchProvider | None:
+        if self.settings.offline_search:
+            return None
+        from researcher_pro.providers.perplexity import PerplexitySearch
+
+        return PerplexitySearch(
+            self.settings.perplexity_api_key,
+            self.settings.perplexity_base_url,
+            self.settings.perplexity_model,
+            self.settings.perplexity_api,
+            self._policy(),
+        )
+
+    def _analyst(self) -> Analyst:
+        from researcher_pro.services.analyst import ExtractiveAnalyst, ModelAnalyst
+
+        if self.settings.offline_model:
+            return ExtractiveAnalyst()
+        from researcher_pro.providers.openai_model import OpenAIStructuredModel
+
+        return ModelAnalyst(
+            OpenAIStructuredModel(
+                self.settings.openai_api_key, self.settings.openai_base_url, self.settings.openai_model, self._policy()
+            )
+        )

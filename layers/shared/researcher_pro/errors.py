@@ -1,0 +1,84 @@
+"""Domain errors. The API maps each to one HTTP status in one place (api/errors.py)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+    code = "bad_request"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+    code = "conflict"
+
+
+class InvalidCursor(DomainError):
+    status = 422
+    title = "Invalid cursor"
+    code = "invalid_cursor"
+
+    def __init__(self) -> None:
+        super().__init__("The cursor was not issued by this API for this list")
+
+
+class InvalidInput(DomainError):
+    status = 422
+    title = "Validation failed"
+    code = "validation_failed"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+    code = "unauthorized"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"
+    code = "payload_too_large"
+
+
+class TaskFailure(Exception):
+    """A task cannot succeed; it ends `failed` with this machine-readable code."""
+
+    code = "internal_error"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class BudgetExceeded(TaskFailure):
+    code = "budget_exceeded"
+
+
+class ProviderUnavailable(TaskFailure):
+    code = "provider_unavailable"
+
+
+class ProviderRejected(TaskFailure):
+    code = "provider_rejected"
+
+
+class ProviderBadOutput(TaskFailure):
+    code = "provider_bad_output"
+
+
+class OutOfTime(Exception):
+    """The invocation is about to time out; the step is retried in a fresh one."""

@@ -1,0 +1,1 @@
+"""Pydantic models: domain records and API schemas."""

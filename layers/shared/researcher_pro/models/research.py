@@ -1,0 +1,115 @@
+"""Research: the request a client sends, the resource it reads back, and its progress events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+
+from researcher_pro.models.common import ErrorInfo, Status, StrictInput, Usage
+
+Depth = Literal["quick", "standard", "deep"]
+SourceKind = Literal["web", "documents"]
+Recency = Literal["day", "week", "month", "year"]
+Stage = Literal["plan", "search", "analyze", "synthesize"]
+
+SUB_QUESTIONS_BY_DEPTH: dict[str, int] = {"quick": 1, "standard": 3, "deep": 5}
+
+Domain = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=254,
+        pattern=r"^-?([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$",
+    ),
+]
+
+
+class ResearchRequest(StrictInput):
+    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    depth: Depth = "standard"
+    sources: Annotated[list[SourceKind], Field(min_length=1, max_length=2)] = ["web"]
+    recency: Recency | None = None
+    domains: Annotated[list[Domain], Field(max_length=20)] = []
+    max_cost_usd: Annotated[float, Field(gt=0, le=1000)] | None = None
+    template_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    variables: dict[str, Any] | None = None
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _query_or_template(self) -> ResearchRequest:
+        if self.query is None and self.template_id is None:
+            raise ValueError("either 'query' or 'template_id' is required")
+        if self.template_id is not None:
+            # Templates arrive with the templates capability; until then a template id names nothing.
+            raise ValueError("'template_id' names no template: templates are not available yet")
+        if self.variables is not None:
+            raise ValueError("'variables' is only allowed together with 'template_id'")
+        return self
+
+
+class Source(BaseModel):
+    n: int
+    url: str
+    title: str
+    snippet: str = ""
+    published_at: str | None = None
+    origin: SourceKind = "web"
+
+
+class Finding(BaseModel):
+    text: str
+    citations: list[int]
+
+
+class Research(BaseModel):
+    id: str
+    query: str
+    depth: Depth
+    sources_requested: list[SourceKind]
+    recency: Recency | None = None
+    domains: list[str] = []
+    max_cost_usd: float | None = None
+    status: Status
+    stage: Stage | None = None
+    progress: float = 0.0
+    created_at: str
+    updated_at: str
+    completed_at: str | None = None
+    answer: str | None = None
+    findings: list[Finding] = []
+    sources: list[Source] = []
+    usage: Usage = Usage()
+    dropped_citations: int = 0
+    cancel_requested: bool = False
+    error: ErrorInfo | None = None
+    watch_id: str | None = None
+
+
+EventType = Literal[
+    "research.progress",
+    "research.completed",
+    "research.failed",
+    "research.cancelled",
+]
+
+
+class ResearchEvent(BaseModel):
+    type: EventType
+    seq: int
+    research_id: str
+    stage: Stage | None = None
+    progress: float
+    message: str
+    data: dict[str, Any] = {}
+    ts: str
+
+
+class EventPage(BaseModel):
+    items: list[ResearchEvent]
+    next_after: int

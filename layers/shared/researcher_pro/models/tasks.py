@@ -1,0 +1,21 @@
+"""The SQS message: one step of one task."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from researcher_pro.models.research import Stage
+
+STEP_ORDER: tuple[Stage, ...] = ("plan", "search", "analyze", "synthesize")
+
+
+class TaskMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: Annotated[str, Field(min_length=1, max_length=64)]
+    tenant: Annotated[str, Field(min_length=1, max_length=64)]
+    kind: Literal["research"]
+    step: Stage
+    attempt: Annotated[int, Field(ge=1)] = 1

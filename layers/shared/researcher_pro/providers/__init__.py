@@ -1,0 +1,1 @@
+"""Model and search providers: OpenAI, Perplexity, and the offline ones."""

@@ -1,0 +1,82 @@
+"""What the pipeline needs from providers, independent of who provides it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    question: str
+    recency: str | None = None
+    domains: tuple[str, ...] = ()
+    max_results: int = 8
+
+    def as_request(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "recency": self.recency,
+            "domains": list(self.domains),
+            "max_results": self.max_results,
+        }
+
+
+@dataclass
+class Retrieved:
+    """A source as retrieved: `content` is the text we may analyse, `snippet` what we show."""
+
+    url: str
+    title: str
+    snippet: str
+    content: str = ""
+    published_at: str | None = None
+    origin: str = "web"
+
+
+@dataclass
+class ProviderReply:
+    """The cacheable outcome of one provider call."""
+
+    data: dict[str, Any]
+    input_tokens: int = 0
+    output_tokens: int = 0
+    requests: int = 1
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    system: str
+    user: str
+    schema: type[BaseModel]
+    max_output_tokens: int = 2000
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_request(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "user": self.user,
+            "schema": self.schema.__name__,
+            "schema_body": self.schema.model_json_schema(),
+            "max_output_tokens": self.max_output_tokens,
+        }
+
+
+class SearchProvider(Protocol):
+    provider: str
+    model: str
+
+    def search(self, query: SearchQuery, deadline: float) -> ProviderReply:
+        """`data` is {"results": [Retrieved as dict, ...]}."""
+        ...
+
+
+class StructuredModel(Protocol):
+    provider: str
+    model: str
+
+    def complete(self, call: ModelCall, deadline: float) -> ProviderReply:
+        """`data` is the model's JSON output, valid against `call.schema`."""
+        ...

@@ -1,0 +1,1 @@
+"""Business rules. Services receive their repositories and providers; they never build them."""

@@ -1,0 +1,113 @@
+"""Research as the API sees it: start, read, list, cancel, delete, and the event log."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from researcher_pro.errors import Conflict, NotFound
+from researcher_pro.models.common import TERMINAL_STATUSES, Page, Usage, rfc3339
+from researcher_pro.models.research import EventPage, Research, ResearchEvent, ResearchRequest
+from researcher_pro.models.tasks import TaskMessage
+from researcher_pro.observability import metrics
+from researcher_pro.storage.queue import Queue
+from researcher_pro.storage.research import USAGE_FIELDS, ResearchRepository
+
+RESEARCH_FIELDS = set(Research.model_fields)
+
+
+class ResearchService:
+    def __init__(
+        self, repo: ResearchRepository, queue: Queue, stuck_after_seconds: int, event_ttl_seconds: int
+    ) -> None:
+        self._repo = repo
+        self._queue = queue
+        self._stuck_after = stuck_after_seconds
+        self._event_ttl = event_ttl_seconds
+
+    def start(self, tenant: str, request: ResearchRequest) -> Research:
+        now = rfc3339(datetime.now(UTC))
+        record: dict[str, Any] = {
+            "id": f"res_{uuid.uuid4().hex}",
+            "query": request.query,
+            "depth": request.depth,
+            "sources_requested": request.sources,
+            "recency": request.recency,
+            "domains": request.domains,
+            "max_cost_usd": request.max_cost_usd,
+            "status": "queued",
+            "stage": None,
+            "step": "plan",
+            "progress": 0.0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        # Written before it is queued: if the send fails, the sweeper finds the record and queues it.
+        self._repo.create(tenant, record, due_at=time.time() + self._stuck_after)
+        self._queue.send(TaskMessage(task_id=record["id"], tenant=tenant, kind="research", step="plan"))
+        metrics.add_metric(name="RunsStarted", unit=MetricUnit.Count, value=1)
+        return self._research({**record, "tenant": tenant})
+
+    def get(self, tenant: str, research_id: str) -> Research:
+        return self._research(self._record(tenant, research_id))
+
+    def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> Page[Research]:
+        records, next_cursor = self._repo.list(tenant, limit, cursor, status)
+        return Page[Research](items=[self._research(r) for r in records], next_cursor=next_cursor)
+
+    def cancel(self, tenant: str, research_id: str) -> Research:
+        for _ in range(5):
+            record = self._record(tenant, research_id)
+            if record["status"] in TERMINAL_STATUSES:
+                raise Conflict(f"research {research_id} has already {record['status']}")
+            if record["status"] == "running":
+                # A running step finishes; the worker stops at the next step boundary.
+                if self._repo.request_cancel(tenant, research_id):
+                    return self.get(tenant, research_id)
+                continue
+            now = rfc3339(datetime.now(UTC))
+            cancelled = self._repo.advance(
+                tenant,
+                research_id,
+                expected_seq=record["event_seq"],
+                expected_statuses=("queued",),
+                changes={"status": "cancelled", "updated_at": now, "completed_at": now},
+                event={
+                    "type": "research.cancelled",
+                    "research_id": research_id,
+                    "stage": record.get("stage"),
+                    "progress": float(record.get("progress") or 0.0),
+                    "message": "Cancelled before it started",
+                    "data": {},
+                    "ts": now,
+                },
+                event_ttl=self._event_ttl,
+                terminal=True,
+            )
+            if cancelled:
+                return self.get(tenant, research_id)
+        raise Conflict(f"research {research_id} changed while being cancelled; try again")
+
+    def delete(self, tenant: str, research_id: str) -> None:
+        if not self._repo.delete(tenant, research_id):
+            raise NotFound(f"no research {research_id}")
+
+    def events(self, tenant: str, research_id: str, after: int, limit: int) -> EventPage:
+        self._record(tenant, research_id)
+        items = [ResearchEvent.model_validate(e) for e in self._repo.events(tenant, research_id, after, limit)]
+        return EventPage(items=items, next_after=items[-1].seq if items else after)
+
+    def _record(self, tenant: str, research_id: str) -> dict[str, Any]:
+        record = self._repo.get(tenant, research_id)
+        if record is None:
+            raise NotFound(f"no research {research_id}")
+        return record
+
+    @staticmethod
+    def _research(record: dict[str, Any]) -> Research:
+        usage = Usage(**{name: record.get(f"usage_{name}", 0) for name in USAGE_FIELDS})
+        return Research.model_validate({**{k: v for k, v in record.items() if k in RESEARCH_FIELDS}, "usage": usage})

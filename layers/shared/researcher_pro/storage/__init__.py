@@ -1,0 +1,1 @@
+"""Data access: the only code that calls boto3 data APIs."""
