@@ -15,8 +15,8 @@ from infra.local.settings import LocalSettings
 from infra.local.sqs_poller import SqsPoller
 from infra.local.template import REGION, Stack, load_stack
 from infra.local.ticker import Ticker
+from researcher_pro.config import LOCAL_STACK_NAME
 
-LOCAL_STACK_NAME = "researcher-pro-local"
 DATA_TABLE = "DataTable"
 
 

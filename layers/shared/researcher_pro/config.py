@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VERSION = "0.1.0"
+LOCAL_STACK_NAME = "researcher-pro-local"
 
 
 class ModelPrice(BaseSettings):
@@ -68,6 +69,10 @@ class Settings(BaseSettings):
     max_sweeps: int = 3
     event_ttl_days: int = 30
     search_results_per_question: int = 8
+    subquestion_concurrency: int = 8  # 1 runs sub-questions one after another
+
+    # Where rp-admin --local finds the local cloud.
+    local_aws_port: int = 5000
 
     # API policy.
     max_body_bytes: int = 2 * 1024 * 1024

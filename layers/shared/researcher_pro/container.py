@@ -87,6 +87,7 @@ class Container:
                 event_ttl_seconds=settings.event_ttl_days * 86_400,
                 max_step_attempts=settings.max_step_attempts,
                 stuck_after_seconds=settings.stuck_after_seconds,
+                concurrency=settings.subquestion_concurrency,
             ),
         )
 

@@ -49,6 +49,7 @@ class PipelinePolicy:
     event_ttl_seconds: int = 30 * 86_400
     max_step_attempts: int = 3
     stuck_after_seconds: int = 600
+    concurrency: int = 8
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class ResearchPipeline:
         """Run one step; returns what happened. Raises only when the message should be retried."""
         now = time.time()
         record = self._repo.claim_step(
-            message.tenant, message.task_id, message.step, owner, now + remaining_seconds + 5, now
+            message.tenant, message.task_id, message.step, owner, now + remaining_seconds + 1, now
         )
         if record is None:
             return "skipped: step done, taken by a live worker, or research gone"
@@ -137,7 +138,7 @@ class ResearchPipeline:
                 found += [r.__dict__ for r in index.search(question, limit)]
             return found
 
-        with ThreadPoolExecutor(max_workers=max(1, len(questions))) as pool:
+        with ThreadPoolExecutor(max_workers=self._workers(len(questions))) as pool:
             per_question = list(pool.map(search_one, questions))
         registry = SourceRegistry()
         by_question = [sorted({registry.add(_retrieved(r)) for r in found}) for found in per_question]
@@ -159,7 +160,7 @@ class ResearchPipeline:
         def analyse_one(index: int) -> list[dict[str, Any]]:
             return self._analyst.analyse(questions[index], [by_n[n] for n in by_question[index]], meter)
 
-        with ThreadPoolExecutor(max_workers=max(1, len(questions))) as pool:
+        with ThreadPoolExecutor(max_workers=self._workers(len(questions))) as pool:
             raw = [finding for findings in pool.map(analyse_one, range(len(questions))) for finding in findings]
         findings, dropped, unsupported = keep_retrieved_citations(raw, set(by_n))
         return StepResult(
@@ -183,6 +184,9 @@ class ResearchPipeline:
             "Research complete",
             {"sources": len(sources), "findings": len(analysis["findings"])},
         )
+
+    def _workers(self, questions: int) -> int:
+        return max(1, min(questions, self._policy.concurrency))
 
     # --- state changes -------------------------------------------------------------------------
     def _complete_step(self, record: dict[str, Any], message: TaskMessage, result: StepResult, meter: Meter) -> None:

@@ -1,0 +1,66 @@
+# Researcher Pro. Every target installs what it needs: a fresh machine needs only python3.12.
+SHELL := /bin/bash
+PYTHON ?= python3.12
+UV_VERSION := 0.13.9
+BOOT := .tools/uv
+UV := $(BOOT)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+SAM := .tools/sam/bin/sam
+export SAM_CLI_TELEMETRY := 0
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: install dev test lint typecheck template build deploy bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(BOOT)
+	$(BOOT)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(BIN)/python: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(BIN)/python
+
+$(SAM): infra/tools/sam.lock | $(UV)
+	$(UV) venv --quiet --allow-existing .tools/sam
+	VIRTUAL_ENV=.tools/sam $(UV) pip install --quiet -r infra/tools/sam.lock
+	@touch $@
+
+## Run the whole system locally (moto, HTTP gateway, SQS poller, ticker). Ctrl-C stops it.
+dev: install
+	$(BIN)/python -m infra.local
+
+## Every check and every test.
+test: lint typecheck template
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: install
+	$(BIN)/ruff check .
+	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --quiet | diff -u layers/shared/requirements.txt - \
+		|| (echo "layers/shared/requirements.txt is out of date: make requirements" && exit 1)
+
+typecheck: install
+	$(BIN)/mypy
+
+## template.yaml must stay deployable.
+template: install $(SAM)
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint
+	$(SAM) build
+
+requirements: install
+	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --quiet > layers/shared/requirements.txt
+
+build: $(SAM)
+	$(SAM) build
+
+deploy: build
+	$(SAM) deploy --config-env $${ENV:-dev}
+
+## Benchmarks; figures go to benchmarks/results.json.
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

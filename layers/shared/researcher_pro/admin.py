@@ -1,0 +1,66 @@
+"""rp-admin: issue and revoke API keys, on the local cloud or on a deployed stack."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from researcher_pro.config import LOCAL_STACK_NAME, get_settings
+
+LOCAL_DATA_TABLE = f"{LOCAL_STACK_NAME}-DataTable"
+
+
+def _table(args: argparse.Namespace) -> str:
+    if args.local:
+        # The local cloud's moto server; boto3 reads the endpoint from AWS_ENDPOINT_URL.
+        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{get_settings().local_aws_port}"
+        for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
+                            ("AWS_DEFAULT_REGION", "us-east-1")):
+            os.environ.setdefault(name, value)
+        return LOCAL_DATA_TABLE
+    from researcher_pro.storage.aws import client
+
+    stacks = client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    return outputs["DataTableName"]
+
+
+def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    table = _table(args)
+    from researcher_pro.services.api_keys import ApiKeyService
+    from researcher_pro.storage.api_keys import ApiKeyRepository
+
+    return ApiKeyService(ApiKeyRepository(table))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rp-admin", description="Manage Researcher Pro API keys.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("create-key", "issue a new API key for a tenant"), ("revoke-key", "revoke an API key")):
+        command = commands.add_parser(name, help=help_text)
+        where = command.add_mutually_exclusive_group(required=True)
+        where.add_argument("--local", action="store_true", help="the running local cloud (make dev)")
+        where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
+        if name == "create-key":
+            command.add_argument("--tenant", required=True, help="tenant name, e.g. acme")
+        else:
+            command.add_argument("--key", required=True, help="the rp_… key to revoke")
+    args = parser.parse_args(argv)
+    keys = _keys(args)
+    if args.command == "create-key":
+        if not args.tenant.replace("-", "").replace("_", "").isalnum() or len(args.tenant) > 64:
+            parser.error("--tenant takes letters, digits, '-' and '_' (at most 64)")
+        key, key_id = keys.issue(args.tenant)
+        print(f"Created {key_id} for tenant {args.tenant}. Keep the key secret; it is not shown again:")
+        print(key)
+        return 0
+    if keys.revoke(args.key):
+        print("Revoked.")
+        return 0
+    print("No such key.", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""A research run end to end: local cloud, real HTTP, SQS-driven workers, fake OpenAI and Perplexity."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+import uuid
+
+import pytest
+
+from tests.conftest import Cloud
+from tests.fakes.openai_server import NEVER_RETRIEVED, FakeOpenAI
+from tests.fakes.perplexity_server import FakePerplexity
+
+pytestmark = pytest.mark.e2e
+Fakes = tuple[FakeOpenAI, FakePerplexity]
+
+
+def unique(query: str) -> str:
+    return f"{query} #{uuid.uuid4().hex[:6]}"
+
+
+def test_a_standard_run_answers_with_citations_that_all_resolve(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, perplexity = fakes
+    started = online_cloud.start({"query": unique("How do heat pumps perform in cold climates?"),
+                                  "depth": "standard", "domains": ["example.org", "-spam.example"],
+                                  "recency": "month"})
+    assert started["status"] == "queued"
+    research = online_cloud.wait(started["id"])
+
+    assert research["status"] == "succeeded", research
+    assert research["progress"] == 1.0 and research["completed_at"]
+    # 3 sub-questions; each finds 2 sources of its own plus one shared overview, deduplicated by URL.
+    urls = [s["url"] for s in research["sources"]]
+    assert len(research["sources"]) == 7
+    assert sum("example.com/overview" in u for u in urls) == 1
+    assert [s["n"] for s in research["sources"]] == list(range(1, 8))
+    numbers = {s["n"] for s in research["sources"]}
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", research["answer"])}
+    assert markers and markers <= numbers
+    assert f"[{NEVER_RETRIEVED}]" not in research["answer"]
+    assert research["findings"] and all(set(f["citations"]) <= numbers for f in research["findings"])
+    # The model cited a source it was never shown, once per sub-question and once in the answer.
+    assert research["dropped_citations"] == 4
+    usage = research["usage"]
+    assert usage["model_calls"] == 3 + 1 + 3 + 1  # searches, plan, analyses, synthesis
+    assert usage["input_tokens"] > 0 and usage["cost_usd"] > 0 and usage["cache_hits"] == 0
+    # Search filters reached Perplexity's web_search tool.
+    tool = perplexity.calls("/v1/agent")[0]["body"]["tools"][0]
+    assert tool["filters"] == {"search_domain_filter": ["example.org", "-spam.example"], "search_recency_filter": "month"}
+    assert len(openai.calls()) == 5
+
+    events = online_cloud.events(started["id"])
+    assert [e["seq"] for e in events] == [1, 2, 3, 4]
+    assert [e["type"] for e in events] == ["research.progress"] * 3 + ["research.completed"]
+    assert [e["stage"] for e in events] == ["plan", "search", "analyze", "synthesize"]
+    assert online_cloud.events(started["id"], after=2) == events[2:]
+
+
+def test_an_identical_research_is_answered_from_the_cache(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, perplexity = fakes
+    body = {"query": unique("What is the market share of solar in Spain?"), "depth": "quick"}
+    first = online_cloud.wait(online_cloud.start(body)["id"])
+    calls = len(openai.calls()) + len(perplexity.calls())
+    second = online_cloud.wait(online_cloud.start(body)["id"])
+
+    assert first["status"] == second["status"] == "succeeded"
+    assert len(openai.calls()) + len(perplexity.calls()) == calls
+    assert second["usage"]["cache_hits"] == first["usage"]["model_calls"] == 3
+    assert second["usage"]["model_calls"] == 0 and second["usage"]["cost_usd"] == 0
+    assert second["answer"] == first["answer"]
+
+
+def test_the_cache_never_serves_another_tenant(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, _ = fakes
+    body = {"query": unique("Who makes the most efficient electrolysers?"), "depth": "quick"}
+    online_cloud.wait(online_cloud.start(body)["id"])
+    other = online_cloud.client(online_cloud.create_key("cache-other"))
+    research = online_cloud.wait(online_cloud.start(body, http=other)["id"], http=other)
+    assert research["usage"]["cache_hits"] == 0
+    assert research["usage"]["model_calls"] == 3
+
+
+def test_rate_limited_then_successful_provider_calls_are_retried(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, perplexity = fakes
+    perplexity.fail_next(429, 429, retry_after="0")
+    openai.fail_next(500)
+    research = online_cloud.wait(online_cloud.start({"query": unique("Battery recycling rates"), "depth": "quick"})["id"])
+    assert research["status"] == "succeeded", research
+    assert len(perplexity.calls()) == 3
+    assert research["usage"]["model_calls"] == 3  # failed attempts are not billed
+
+
+def test_a_provider_that_stays_down_fails_the_run_with_a_reason(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, _ = fakes
+    openai.script.down = True
+    started = time.monotonic()
+    research = online_cloud.wait(online_cloud.start({"query": unique("Grid storage"), "depth": "quick"})["id"])
+    assert research["status"] == "failed"
+    assert research["error"]["code"] == "provider_unavailable"
+    assert "OpenAI" in research["error"]["message"]
+    assert time.monotonic() - started < 60
+    assert online_cloud.events(research["id"])[-1]["type"] == "research.failed"
+
+
+def test_malformed_model_output_is_retried_and_then_used(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, _ = fakes
+    openai.malformed_next(1)
+    research = online_cloud.wait(online_cloud.start({"query": unique("Hydrogen buses"), "depth": "quick"})["id"])
+    assert research["status"] == "succeeded", research
+
+
+def test_a_provider_that_rejects_the_request_fails_at_once(online_cloud: Cloud, fakes: Fakes) -> None:
+    _, perplexity = fakes
+    perplexity.failed_runs = 10  # HTTP 200 with status "failed"
+    research = online_cloud.wait(online_cloud.start({"query": unique("Rejected"), "depth": "quick"})["id"])
+    assert research["status"] == "failed"
+    assert research["error"]["code"] == "provider_rejected"
+    assert len(perplexity.calls()) == 1
+
+
+def test_max_cost_stops_a_run_that_would_go_over(online_cloud: Cloud, fakes: Fakes) -> None:
+    research = online_cloud.wait(
+        online_cloud.start({"query": unique("Expensive question"), "depth": "deep", "max_cost_usd": 0.004})["id"]
+    )
+    assert research["status"] == "failed"
+    assert research["error"]["code"] == "budget_exceeded"
+    assert research["usage"]["cost_usd"] <= 0.004
+
+
+def test_cancel_stops_the_run_at_the_next_step_boundary(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, perplexity = fakes
+    perplexity.script.delay = 1.5
+    started = online_cloud.start({"query": unique("Cancel me"), "depth": "quick"})
+    online_cloud.wait(started["id"], statuses={"running"}, timeout=20)
+    response = online_cloud.http.post(f"/v1/research/{started['id']}/cancel")
+    assert response.status_code == 202
+    research = online_cloud.wait(started["id"])
+    assert research["status"] == "cancelled"
+    assert online_cloud.events(started["id"])[-1]["type"] == "research.cancelled"
+    assert not [c for c in openai.calls() if "SynthesizedAnswer" in str(c["body"])]
+    again = online_cloud.http.post(f"/v1/research/{started['id']}/cancel")
+    assert again.status_code == 409
+
+
+def test_duplicate_deliveries_make_one_set_of_provider_calls(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, perplexity = fakes
+    perplexity.script.delay = 0.5
+    started = online_cloud.start({"query": unique("Duplicate delivery"), "depth": "quick"})
+    sqs = online_cloud.aws("sqs")
+    queue = sqs.get_queue_url(QueueName="researcher-pro-local-TasksQueue")["QueueUrl"]
+    for step in ("plan", "plan", "search", "analyze", "synthesize"):
+        sqs.send_message(QueueUrl=queue, MessageBody=(
+            f'{{"task_id": "{started["id"]}", "tenant": "dev", "kind": "research", "step": "{step}"}}'))
+    research = online_cloud.wait(started["id"])
+    time.sleep(1.5)  # let any stray duplicate run
+    assert research["status"] == "succeeded"
+    assert len(perplexity.calls()) == 1 and len(openai.calls()) == 2
+    final = online_cloud.http.get(f"/v1/research/{started['id']}").json()
+    assert final["usage"]["model_calls"] == 3 and final["usage"]["cache_hits"] == 0
+    assert [e["seq"] for e in online_cloud.events(started["id"])] == [1, 2, 3, 4]
+
+
+def test_a_worker_killed_mid_step_resumes_and_finishes(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, perplexity = fakes
+    openai.script.delay = 2.0
+    started = online_cloud.start({"query": unique("Resume after a crash"), "depth": "quick"})
+    deadline = time.monotonic() + 20
+    while not openai.calls() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # The worker is inside a step, waiting on the model: kill every worker container.
+    pids = online_cloud.worker_pids()
+    assert pids
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    openai.script.delay = 0
+    research = online_cloud.wait(started["id"], timeout=60)
+    assert research["status"] == "succeeded", research
+    assert len(perplexity.calls()) == 1  # the finished search step was not repeated
+    assert [e["seq"] for e in online_cloud.events(started["id"])] == [1, 2, 3, 4]

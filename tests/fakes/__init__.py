@@ -1,0 +1,1 @@
+"""Loopback stand-ins for the model APIs, speaking their real wire formats."""

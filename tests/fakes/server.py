@@ -1,0 +1,109 @@
+"""A small threaded JSON server with scripted faults: status codes, slowness, malformed bodies, outages."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Fault:
+    status: int = 500
+    retry_after: str | None = None
+    malformed: bool = False
+
+
+@dataclass
+class Script:
+    """What the next requests get. Faults are used up one by one; `down` and `delay` persist."""
+
+    faults: deque[Fault] = field(default_factory=deque)
+    down: bool = False
+    delay: float = 0.0
+
+
+class FakeServer(ABC):
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.script = Script()
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.script = Script()
+            self.requests.clear()
+
+    def fail_next(self, *statuses: int, retry_after: str | None = None) -> None:
+        self.script.faults.extend(Fault(status=s, retry_after=retry_after) for s in statuses)
+
+    def malformed_next(self, count: int = 1) -> None:
+        self.script.faults.extend(Fault(status=200, malformed=True) for _ in range(count))
+
+    def calls(self, path: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [r for r in self.requests if path is None or r["path"] == path]
+
+    @abstractmethod
+    def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The successful reply, in the wire format of the API being faked."""
+
+    def malformed(self, path: str, body: dict[str, Any]) -> bytes:
+        return b'{"truncated": '
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("content-length") or 0)
+        raw = request.rfile.read(length)
+        body = json.loads(raw or b"{}")
+        with self._lock:
+            self.requests.append({"path": request.path, "body": body, "headers": dict(request.headers)})
+            fault = self.script.faults.popleft() if self.script.faults else None
+            down, delay = self.script.down, self.script.delay
+        if delay:
+            time.sleep(delay)
+        if down:
+            fault = Fault(status=503)
+        if fault and fault.malformed:
+            self._send(request, 200, self.malformed(request.path, body))
+        elif fault:
+            headers = {"retry-after": fault.retry_after} if fault.retry_after else {}
+            error = {"error": {"message": f"injected {fault.status}", "type": "server_error", "code": None}}
+            self._send(request, fault.status, json.dumps(error).encode(), headers)
+        else:
+            self._send(request, 200, json.dumps(self.answer(request.path, body)).encode())
+
+    @staticmethod
+    def _send(request: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str] | None = None) -> None:
+        request.send_response(status)
+        request.send_header("content-type", "application/json")
+        request.send_header("content-length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(payload)
