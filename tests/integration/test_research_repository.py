@@ -1,0 +1,66 @@
+"""The conditional writes that keep two workers from both moving a task forward (moto server)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from infra.local.template import Stack
+from researcher_pro.storage.cache import ResponseCache
+from researcher_pro.storage.research import ResearchRepository
+
+
+def new_research(repo: ResearchRepository, tenant: str) -> str:
+    research_id = f"res_{uuid.uuid4().hex}"
+    repo.create(tenant, {"id": research_id, "query": "q", "depth": "quick", "sources_requested": ["web"],
+                         "status": "queued", "step": "plan", "created_at": "2026-11-26T10:00:00.000Z",
+                         "updated_at": "2026-11-26T10:00:00.000Z"}, due_at=time.time() + 60)
+    return research_id
+
+
+def test_only_one_worker_can_claim_a_step_until_its_lease_ends(stack: Stack) -> None:
+    repo = ResearchRepository(stack.physical_name("DataTable"))
+    research_id = new_research(repo, "t")
+    now = time.time()
+    assert repo.claim_step("t", research_id, "plan", "a", now + 30, now) is not None
+    assert repo.claim_step("t", research_id, "plan", "b", now + 30, now) is None
+    assert repo.claim_step("t", research_id, "search", "b", now + 30, now) is None
+    later = now + 31
+    reclaimed = repo.claim_step("t", research_id, "plan", "b", later + 30, later)
+    assert reclaimed is not None and reclaimed["lease_owner"] == "b" and reclaimed["step_attempts"] == 2
+
+
+def test_a_step_moves_on_with_its_event_in_one_transaction(stack: Stack) -> None:
+    repo = ResearchRepository(stack.physical_name("DataTable"))
+    research_id = new_research(repo, "t")
+    now = time.time()
+    claim = repo.claim_step("t", research_id, "plan", "a", now + 30, now)
+    assert claim is not None
+    event = {"type": "research.progress", "research_id": research_id, "progress": 0.2, "message": "m", "ts": "x"}
+    common = {"changes": {"step": "search"}, "event": event, "event_ttl": 60, "checkpoint": ("plan", {"q": [1]})}
+    assert not repo.advance("t", research_id, expected_seq=0, owner="intruder", **common)  # type: ignore[arg-type]
+    assert repo.advance("t", research_id, expected_seq=0, owner="a", **common)  # type: ignore[arg-type]
+    assert not repo.advance("t", research_id, expected_seq=0, owner="a", **common)  # type: ignore[arg-type]
+    assert [e["seq"] for e in repo.events("t", research_id, 0, 10)] == [1]
+    assert repo.checkpoints("t", research_id) == {"plan": {"q": [1]}}
+    assert repo.get("t", research_id)["step"] == "search"  # type: ignore[index]
+    assert repo.get("other-tenant", research_id) is None
+
+
+def test_usage_of_a_deleted_research_does_not_bring_it_back(stack: Stack) -> None:
+    repo = ResearchRepository(stack.physical_name("DataTable"))
+    research_id = new_research(repo, "t")
+    assert repo.record_usage("t", research_id, "2026-11-26", {"model_calls": 1})
+    assert repo.delete("t", research_id)
+    assert not repo.record_usage("t", research_id, "2026-11-26", {"model_calls": 1})
+    assert repo.get("t", research_id) is None
+
+
+def test_cache_entries_belong_to_one_tenant_and_expire(stack: Stack) -> None:
+    cache = ResponseCache(stack.physical_name("DataTable"), ttl_seconds=60)
+    cache.put("a", "k", {"v": 1})
+    assert cache.get("a", "k") == {"v": 1}
+    assert cache.get("b", "k") is None
+    expired = ResponseCache(stack.physical_name("DataTable"), ttl_seconds=-1)
+    expired.put("a", "old", {"v": 2})
+    assert expired.get("a", "old") is None

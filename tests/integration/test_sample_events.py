@@ -1,0 +1,84 @@
+"""Every handler, invoked with its sample events from infra/events, against moto server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from infra.local.template import Stack
+from tests.conftest import ROOT
+from tests.integration.conftest import invoke, load_function
+
+EVENTS = Path(ROOT, "infra", "events")
+SAMPLE_KEY = "rp_sample-key-for-sample-events-only-0000000000"
+
+
+def event(name: str) -> dict[str, Any]:
+    return dict(json.loads((EVENTS / name).read_text()))
+
+
+def body(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"])
+
+
+def register_sample_key(tenant: str) -> None:
+    from researcher_pro.config import get_settings
+    from researcher_pro.services.api_keys import ApiKeyService
+    from researcher_pro.storage.api_keys import ApiKeyRepository
+
+    ApiKeyService(ApiKeyRepository(get_settings().data_table)).issue(tenant, SAMPLE_KEY)
+
+
+def test_every_function_has_sample_events(stack: Stack) -> None:
+    for function in stack.functions.values():
+        folder = EVENTS / function.code_uri.name
+        assert list(folder.glob("*.json")), f"no sample events for {function.logical_id}"
+
+
+def test_health_and_openapi_events(stack: Stack) -> None:
+    health = load_function("health_api")
+    response = invoke(health, event("health_api/health.json"))
+    assert response["statusCode"] == 200 and body(response)["mode"] == "offline"
+    spec = body(invoke(health, event("health_api/openapi.json")))
+    assert "/v1/research" in spec["paths"]
+
+
+def test_api_events_without_a_registered_key_are_401(stack: Stack) -> None:
+    response = invoke(load_function("usage_api"), event("usage_api/usage_report.json"))
+    assert response["statusCode"] == 401
+    assert response["headers"]["content-type"] == "application/problem+json"
+
+
+def test_research_runs_from_the_api_event_through_worker_events(stack: Stack) -> None:
+    register_sample_key("sample")
+    documents, research_api, worker, sweeper, usage = (
+        load_function(n) for n in ("documents_api", "research_api", "task_worker", "task_sweeper", "usage_api")
+    )
+    assert invoke(documents, event("documents_api/create_document.json"))["statusCode"] == 201
+    assert len(body(invoke(documents, event("documents_api/list_documents.json")))["items"]) == 1
+    started = invoke(research_api, event("research_api/start_research.json"))
+    assert started["statusCode"] == 202
+    research_id = body(started)["id"]
+    listed = body(invoke(research_api, event("research_api/list_research.json")))
+    assert [r["id"] for r in listed["items"]] == [research_id]
+    assert invoke(research_api, event("research_api/get_missing_research.json"))["statusCode"] == 404
+
+    # The worker's sample batch: a plan step (pointed at this research) and a malformed record.
+    batch = event("task_worker/plan_step_and_malformed.json")
+    plan = json.loads(batch["Records"][0]["body"])
+    batch["Records"][0]["body"] = json.dumps({**plan, "task_id": research_id})
+    result = invoke(worker, batch)
+    assert result == {"batchItemFailures": [{"itemIdentifier": batch["Records"][1]["messageId"]}]}
+
+    # Deliver the steps that follow, as the queue would, until the research is done.
+    for step in ("search", "analyze", "synthesize"):
+        single = {"Records": [{**batch["Records"][0], "body": json.dumps({**plan, "task_id": research_id, "step": step})}]}
+        assert invoke(worker, single) == {"batchItemFailures": []}
+    get = {**event("research_api/get_missing_research.json")}
+    get["rawPath"] = get["requestContext"]["http"]["path"] = f"/v1/research/{research_id}"
+    research = body(invoke(research_api, get))
+    assert research["status"] == "succeeded"
+    assert "minus 25 degrees Celsius" in research["answer"]
+    assert invoke(sweeper, event("task_sweeper/scheduled.json")) == {"requeued": 0, "failed": 0}
+    assert invoke(usage, event("usage_api/usage_report.json"))["statusCode"] == 200
