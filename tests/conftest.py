@@ -51,8 +51,12 @@ class Cloud:
         self.key = self.env["RP_DEV_API_KEY"]
         self.output: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local"], cwd=ROOT, env=self.env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [sys.executable, "-m", "infra.local"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         ready = threading.Event()
 
@@ -84,7 +88,10 @@ class Cloud:
     def create_key(self, tenant: str) -> str:
         out = subprocess.run(
             [str(ROOT / ".venv" / "bin" / "rp-admin"), "create-key", "--local", "--tenant", tenant],
-            env={**self.env, "RP_LOCAL_AWS_PORT": str(self.aws_port)}, capture_output=True, text=True, check=True,
+            env={**self.env, "RP_LOCAL_AWS_PORT": str(self.aws_port)},
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return out.stdout.strip().splitlines()[-1]
 
@@ -93,8 +100,9 @@ class Cloud:
         assert response.status_code == 202, response.text
         return dict(response.json())
 
-    def wait(self, research_id: str, timeout: float = 60, statuses: set[str] = TERMINAL,
-             http: httpx.Client | None = None) -> dict[str, Any]:
+    def wait(
+        self, research_id: str, timeout: float = 60, statuses: set[str] = TERMINAL, http: httpx.Client | None = None
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             research = (http or self.http).get(f"/v1/research/{research_id}").json()
@@ -117,16 +125,23 @@ class Cloud:
                 environ = (proc / "environ").read_bytes()
             except OSError:
                 continue
-            if (any(part.endswith(b"functions/task_worker") for part in cmdline)
-                    and f"AWS_ENDPOINT_URL={self.aws_endpoint}\0".encode() in environ):
+            if (
+                any(part.endswith(b"functions/task_worker") for part in cmdline)
+                and f"AWS_ENDPOINT_URL={self.aws_endpoint}\0".encode() in environ
+            ):
                 pids.append(int(proc.name))
         return pids
 
     def aws(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name="us-east-1",
-                            aws_access_key_id="local", aws_secret_access_key="local")
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
 
 
 @pytest.fixture(scope="session")
@@ -161,14 +176,16 @@ ONLINE_OVERRIDES = (
 
 @pytest.fixture(scope="session")
 def online_cloud(fake_openai: FakeOpenAI, fake_perplexity: FakePerplexity) -> Iterator[Cloud]:
-    cloud = Cloud({
-        "OPENAI_API_KEY": "sk-test",
-        "OPENAI_BASE_URL": f"{fake_openai.url}/v1",
-        "PERPLEXITY_API_KEY": "pplx-test",
-        "PERPLEXITY_BASE_URL": fake_perplexity.url,
-        "RP_LOCAL_PARAMETER_OVERRIDES": ONLINE_OVERRIDES,
-        "RP_PROVIDER_MAX_ATTEMPTS": "4",
-    })
+    cloud = Cloud(
+        {
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": f"{fake_openai.url}/v1",
+            "PERPLEXITY_API_KEY": "pplx-test",
+            "PERPLEXITY_BASE_URL": fake_perplexity.url,
+            "RP_LOCAL_PARAMETER_OVERRIDES": ONLINE_OVERRIDES,
+            "RP_PROVIDER_MAX_ATTEMPTS": "4",
+        }
+    )
     yield cloud
     cloud.stop()
 

@@ -3,7 +3,6 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from researcher_pro.config import get_settings
 from researcher_pro.container import Container
 from researcher_pro.observability import logger, metrics, tracer

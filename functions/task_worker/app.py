@@ -5,7 +5,6 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from researcher_pro.config import get_settings
 from researcher_pro.container import Container
 from researcher_pro.models.tasks import TaskMessage

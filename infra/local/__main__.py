@@ -13,8 +13,11 @@ from infra.local.settings import LocalSettings
 
 def main() -> int:
     ensure_importable()
-    for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
-                        ("AWS_DEFAULT_REGION", "us-east-1")):
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
         os.environ.setdefault(name, value)
     cloud = LocalCloud(LocalSettings.from_env(project_root()))
     stopping = threading.Event()

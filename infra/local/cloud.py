@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from researcher_pro.config import LOCAL_STACK_NAME
+
 from infra.local.functions import LocalFunction
 from infra.local.http_gateway import HttpGateway
 from infra.local.provision import aws_client, provision, start_moto
@@ -15,7 +17,6 @@ from infra.local.settings import LocalSettings
 from infra.local.sqs_poller import SqsPoller
 from infra.local.template import REGION, Stack, load_stack
 from infra.local.ticker import Ticker
-from researcher_pro.config import LOCAL_STACK_NAME
 
 DATA_TABLE = "DataTable"
 

@@ -30,13 +30,22 @@ class InvocationError(Exception):
 
 
 class _Container:
-    def __init__(self, function: Function, layer: Path, environment: dict[str, str], listener: Listener,
-                 authkey: bytes) -> None:
+    def __init__(
+        self, function: Function, layer: Path, environment: dict[str, str], listener: Listener, authkey: bytes
+    ) -> None:
         address = listener.address
         assert isinstance(address, tuple)
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, str(RUNTIME), str(function.code_uri), str(layer), function.handler,
-             address[0], str(address[1]), authkey.hex()],
+            [
+                sys.executable,
+                str(RUNTIME),
+                str(function.code_uri),
+                str(layer),
+                function.handler,
+                address[0],
+                str(address[1]),
+                authkey.hex(),
+            ],
             env=environment,
         )
         self.connection: Connection = listener.accept()
@@ -50,14 +59,16 @@ class _Container:
         self.connection.send((request_id, event, time.time() + timeout))
         if not self.connection.poll(timeout):
             self.stop()
-            raise InvocationError("timeout", {"errorType": "TimeoutError",
-                                              "errorMessage": f"Task timed out after {timeout:.2f} seconds"})
+            raise InvocationError(
+                "timeout", {"errorType": "TimeoutError", "errorMessage": f"Task timed out after {timeout:.2f} seconds"}
+            )
         try:
             kind, payload = self.connection.recv()
         except (EOFError, ConnectionResetError) as error:
             self.stop()
-            raise InvocationError("crashed", {"errorType": "Runtime.ExitError",
-                                              "errorMessage": "the runtime process exited"}) from error
+            raise InvocationError(
+                "crashed", {"errorType": "Runtime.ExitError", "errorMessage": "the runtime process exited"}
+            ) from error
         if kind == "error":
             raise InvocationError("error", payload)
         return payload
@@ -77,8 +88,10 @@ class LocalFunction:
         self.function = function
         self.name = function.logical_id
         self._layer = layer
-        self._environment = {**{k: v for k, v in environment.items() if k in BASE_ENV_KEYS or k.startswith("AWS_")},
-                             **environment}
+        self._environment = {
+            **{k: v for k, v in environment.items() if k in BASE_ENV_KEYS or k.startswith("AWS_")},
+            **environment,
+        }
         self._max = max_containers
         self._authkey = secrets.token_bytes(16)
         self._listener = Listener(("127.0.0.1", 0), authkey=self._authkey)

@@ -59,9 +59,9 @@ class HttpGateway:
             def do_request(self) -> None:
                 gateway.handle(self)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_request  # noqa: N815
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_request
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
@@ -94,14 +94,20 @@ class HttpGateway:
         try:
             result = self._invoke(route.route.function, event)
         except InvocationError:
-            self._reply(request, 500, {"content-type": "application/json"},
-                        b'{"message":"Internal Server Error"}')
+            self._reply(request, 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}')
             return
         status, headers, payload = self._result(result)
         self._reply(request, status, headers, payload)
 
-    def _event(self, request: BaseHTTPRequestHandler, route: CompiledRoute, params: dict[str, str], path: str,
-               query: str, body: bytes) -> dict[str, Any]:
+    def _event(
+        self,
+        request: BaseHTTPRequestHandler,
+        route: CompiledRoute,
+        params: dict[str, str],
+        path: str,
+        query: str,
+        body: bytes,
+    ) -> dict[str, Any]:
         headers: dict[str, str] = {}
         for name, value in request.headers.items():
             key = name.lower()

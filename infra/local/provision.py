@@ -19,8 +19,11 @@ def start_moto(port: int) -> ThreadedMotoServer:
 
 def aws_client(service: str, endpoint: str) -> Any:
     return boto3.client(  # type: ignore[call-overload]
-        service, endpoint_url=endpoint, region_name=REGION,
-        aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106 - moto accepts any
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto accepts any
     )
 
 
@@ -61,8 +64,9 @@ def _queues(stack: Stack, endpoint: str) -> None:
     for logical_id, resource in queues.items():
         props = stack.resolve(resource.get("Properties", {}), endpoint)
         attributes = {
-            key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds",
-                                             "ReceiveMessageWaitTimeSeconds") if key in props
+            key: str(props[key])
+            for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+            if key in props
         }
         sqs.create_queue(QueueName=stack.physical_name(logical_id), Attributes=attributes)
     for logical_id, resource in queues.items():

@@ -40,8 +40,14 @@ class LocalSettings:
         env = os.environ
         parameters = {param: env[name] for name, param in PARAMETERS_FROM_ENV.items() if env.get(name)}
         parameters.update(parse_overrides(env.get("RP_LOCAL_PARAMETER_OVERRIDES", "")))
-        passthrough = {k: v for k, v in env.items() if k.startswith("RP_") and not k.startswith("RP_LOCAL_")
-                       and k != "RP_DEV_API_KEY" and k not in PARAMETERS_FROM_ENV}
+        passthrough = {
+            k: v
+            for k, v in env.items()
+            if k.startswith("RP_")
+            and not k.startswith("RP_LOCAL_")
+            and k != "RP_DEV_API_KEY"
+            and k not in PARAMETERS_FROM_ENV
+        }
         return cls(
             root=root,
             http_port=int(env.get("RP_LOCAL_HTTP_PORT", "3000")),

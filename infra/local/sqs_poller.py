@@ -15,8 +15,9 @@ Invoke = Callable[[str, dict[str, Any]], Any]
 
 
 class SqsPoller:
-    def __init__(self, mapping: QueueMapping, queue_url: str, queue_arn: str, sqs: Any, invoke: Invoke,
-                 pollers: int = 2) -> None:
+    def __init__(
+        self, mapping: QueueMapping, queue_url: str, queue_arn: str, sqs: Any, invoke: Invoke, pollers: int = 2
+    ) -> None:
         self._mapping = mapping
         self._url = queue_url
         self._arn = queue_arn
@@ -91,4 +92,3 @@ class SqsPoller:
             "eventSourceARN": self._arn,
             "awsRegion": REGION,
         }
-

@@ -39,8 +39,22 @@ def _intrinsic(name: str) -> Any:
 
 for _tag in ("Ref", "Condition"):
     _Loader.add_constructor(f"!{_tag}", _intrinsic(_tag))
-for _fn in ("GetAtt", "Sub", "Join", "If", "Equals", "Select", "Split", "Not", "And", "Or", "FindInMap",
-            "Base64", "GetAZs", "ImportValue"):
+for _fn in (
+    "GetAtt",
+    "Sub",
+    "Join",
+    "If",
+    "Equals",
+    "Select",
+    "Split",
+    "Not",
+    "And",
+    "Or",
+    "FindInMap",
+    "Base64",
+    "GetAZs",
+    "ImportValue",
+):
     _Loader.add_constructor(f"!{_fn}", _intrinsic(f"Fn::{_fn}"))
 
 
@@ -106,7 +120,7 @@ class Stack:
             return value
         if len(value) != 1:
             return {k: self.resolve(v, endpoint) for k, v in value.items()}
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key == "Ref":
             return self._ref(arg, endpoint)
         if key == "Fn::GetAtt":
@@ -132,8 +146,14 @@ class Stack:
     def _ref(self, name: str, endpoint: str) -> Any:
         if name in self.parameters:
             return self.parameters[name]
-        pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": self.name,
-                  "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws", "AWS::NoValue": None}
+        pseudo = {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::StackName": self.name,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": "aws",
+            "AWS::NoValue": None,
+        }
         if name in pseudo:
             return pseudo[name]
         kind = self.resources[name]["Type"]
@@ -144,7 +164,9 @@ class Stack:
     def _get_att(self, name: str, attribute: str, endpoint: str) -> Any:
         kind = self.resources[name]["Type"]
         physical = self.physical_name(name)
-        service = {"AWS::SQS::Queue": "sqs", "AWS::DynamoDB::Table": "dynamodb", "AWS::S3::Bucket": "s3"}.get(kind, "lambda")
+        service = {"AWS::SQS::Queue": "sqs", "AWS::DynamoDB::Table": "dynamodb", "AWS::S3::Bucket": "s3"}.get(
+            kind, "lambda"
+        )
         if attribute == "Arn":
             if service == "s3":
                 return f"arn:aws:s3:::{physical}"
@@ -193,16 +215,22 @@ def load_stack(root: Path, name: str, overrides: dict[str, str], endpoint: str) 
         for event_name, event in (props.get("Events") or {}).items():
             kind, event_props = event["Type"], event.get("Properties", {})
             if kind == "HttpApi":
-                stack.routes.append(Route(str(event_props.get("Method", "ANY")).upper(), event_props["Path"], logical_id))
+                stack.routes.append(
+                    Route(str(event_props.get("Method", "ANY")).upper(), event_props["Path"], logical_id)
+                )
             elif kind == "SQS":
                 queue_arn = event_props["Queue"]
-                stack.queue_mappings.append(QueueMapping(
-                    function=logical_id,
-                    queue=queue_arn["Fn::GetAtt"][0],
-                    batch_size=int(event_props.get("BatchSize", 10)),
-                    report_failures="ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
-                ))
+                stack.queue_mappings.append(
+                    QueueMapping(
+                        function=logical_id,
+                        queue=queue_arn["Fn::GetAtt"][0],
+                        batch_size=int(event_props.get("BatchSize", 10)),
+                        report_failures="ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
+                    )
+                )
             elif kind in ("Schedule", "ScheduleV2"):
-                expression = str(stack.resolve(event_props.get("Schedule") or event_props.get("ScheduleExpression"), endpoint))
+                expression = str(
+                    stack.resolve(event_props.get("Schedule") or event_props.get("ScheduleExpression"), endpoint)
+                )
                 stack.schedules.append(Schedule(logical_id, expression, f"{logical_id}{event_name}"))
     return stack

@@ -32,8 +32,9 @@ def test_health_says_offline_without_keys(offline_cloud: Cloud) -> None:
 def test_offline_research_quotes_the_best_matching_document(offline_cloud: Cloud) -> None:
     http = offline_cloud.client(offline_cloud.create_key("offline-reader"))
     pumps = http.post("/v1/documents", json={"title": "Heat pump primer", "text": HEAT_PUMPS}).json()
-    http.post("/v1/documents", json={"title": "Night trains", "text": TRAINS,
-                                     "source_url": "https://trains.example/night"})
+    http.post(
+        "/v1/documents", json={"title": "Night trains", "text": TRAINS, "source_url": "https://trains.example/night"}
+    )
     started = offline_cloud.start({"query": "How do heat pumps cope with cold climates?", "depth": "quick"}, http=http)
     research = offline_cloud.wait(started["id"], http=http)
     assert research["status"] == "succeeded"
@@ -125,9 +126,14 @@ def test_another_tenants_research_and_documents_do_not_exist(offline_cloud: Clou
     research = offline_cloud.start({"query": "private question", "depth": "quick"}, http=alice)
     document = alice.post("/v1/documents", json={"title": "secret", "text": "the secret plan"}).json()
 
-    for method, path in [("GET", f"/v1/research/{research['id']}"), ("GET", f"/v1/research/{research['id']}/events"),
-                         ("POST", f"/v1/research/{research['id']}/cancel"), ("DELETE", f"/v1/research/{research['id']}"),
-                         ("GET", f"/v1/documents/{document['id']}"), ("DELETE", f"/v1/documents/{document['id']}")]:
+    for method, path in [
+        ("GET", f"/v1/research/{research['id']}"),
+        ("GET", f"/v1/research/{research['id']}/events"),
+        ("POST", f"/v1/research/{research['id']}/cancel"),
+        ("DELETE", f"/v1/research/{research['id']}"),
+        ("GET", f"/v1/documents/{document['id']}"),
+        ("DELETE", f"/v1/documents/{document['id']}"),
+    ]:
         response = mallory.request(method, path)
         assert response.status_code == 404, (method, path, response.text)
         assert response.headers["content-type"] == "application/problem+json"
@@ -142,8 +148,9 @@ def test_another_tenants_research_and_documents_do_not_exist(offline_cloud: Clou
 
 def test_pagination_walks_every_item_once(offline_cloud: Cloud) -> None:
     http = offline_cloud.client(offline_cloud.create_key("pager"))
-    created = [http.post("/v1/documents", json={"title": f"doc {i}", "text": f"text {i}"}).json()["id"]
-               for i in range(7)]
+    created = [
+        http.post("/v1/documents", json={"title": f"doc {i}", "text": f"text {i}"}).json()["id"] for i in range(7)
+    ]
     seen: list[str] = []
     cursor = None
     pages = 0
@@ -206,8 +213,9 @@ def test_large_responses_are_gzipped_for_clients_that_accept_it(offline_cloud: C
     raw = httpx.get(f"{offline_cloud.url}/v1/documents", headers={"Authorization": auth, "Accept-Encoding": "gzip"})
     assert raw.headers["content-encoding"] == "gzip"
     assert int(raw.headers["content-length"]) < len(raw.content)  # compressed on the wire, decoded by httpx
-    plain = httpx.get(f"{offline_cloud.url}/v1/documents",
-                      headers={"Authorization": auth, "Accept-Encoding": "identity"})
+    plain = httpx.get(
+        f"{offline_cloud.url}/v1/documents", headers={"Authorization": auth, "Accept-Encoding": "identity"}
+    )
     assert "content-encoding" not in plain.headers
     assert json.loads(plain.content) == json.loads(raw.content)
 
@@ -215,8 +223,15 @@ def test_large_responses_are_gzipped_for_clients_that_accept_it(offline_cloud: C
 def test_openapi_document_describes_every_route(offline_cloud: Cloud) -> None:
     spec = httpx.get(f"{offline_cloud.url}/openapi.json").json()
     paths = set(spec["paths"])
-    assert {"/v1/research", "/v1/research/{research_id}", "/v1/research/{research_id}/events",
-            "/v1/research/{research_id}/cancel", "/v1/documents", "/v1/usage", "/v1/health"} <= paths
+    assert {
+        "/v1/research",
+        "/v1/research/{research_id}",
+        "/v1/research/{research_id}/events",
+        "/v1/research/{research_id}/cancel",
+        "/v1/documents",
+        "/v1/usage",
+        "/v1/health",
+    } <= paths
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 

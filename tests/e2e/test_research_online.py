@@ -24,9 +24,14 @@ def unique(query: str) -> str:
 
 def test_a_standard_run_answers_with_citations_that_all_resolve(online_cloud: Cloud, fakes: Fakes) -> None:
     openai, perplexity = fakes
-    started = online_cloud.start({"query": unique("How do heat pumps perform in cold climates?"),
-                                  "depth": "standard", "domains": ["example.org", "-spam.example"],
-                                  "recency": "month"})
+    started = online_cloud.start(
+        {
+            "query": unique("How do heat pumps perform in cold climates?"),
+            "depth": "standard",
+            "domains": ["example.org", "-spam.example"],
+            "recency": "month",
+        }
+    )
     assert started["status"] == "queued"
     research = online_cloud.wait(started["id"])
 
@@ -49,7 +54,10 @@ def test_a_standard_run_answers_with_citations_that_all_resolve(online_cloud: Cl
     assert usage["input_tokens"] > 0 and usage["cost_usd"] > 0 and usage["cache_hits"] == 0
     # Search filters reached Perplexity's web_search tool.
     tool = perplexity.calls("/v1/agent")[0]["body"]["tools"][0]
-    assert tool["filters"] == {"search_domain_filter": ["example.org", "-spam.example"], "search_recency_filter": "month"}
+    assert tool["filters"] == {
+        "search_domain_filter": ["example.org", "-spam.example"],
+        "search_recency_filter": "month",
+    }
     assert len(openai.calls()) == 5
 
     events = online_cloud.events(started["id"])
@@ -74,7 +82,6 @@ def test_an_identical_research_is_answered_from_the_cache(online_cloud: Cloud, f
 
 
 def test_the_cache_never_serves_another_tenant(online_cloud: Cloud, fakes: Fakes) -> None:
-    openai, _ = fakes
     body = {"query": unique("Who makes the most efficient electrolysers?"), "depth": "quick"}
     online_cloud.wait(online_cloud.start(body)["id"])
     other = online_cloud.client(online_cloud.create_key("cache-other"))
@@ -87,7 +94,9 @@ def test_rate_limited_then_successful_provider_calls_are_retried(online_cloud: C
     openai, perplexity = fakes
     perplexity.fail_next(429, 429, retry_after="0")
     openai.fail_next(500)
-    research = online_cloud.wait(online_cloud.start({"query": unique("Battery recycling rates"), "depth": "quick"})["id"])
+    research = online_cloud.wait(
+        online_cloud.start({"query": unique("Battery recycling rates"), "depth": "quick"})["id"]
+    )
     assert research["status"] == "succeeded", research
     assert len(perplexity.calls()) == 3
     assert research["usage"]["model_calls"] == 3  # failed attempts are not billed
@@ -152,8 +161,10 @@ def test_duplicate_deliveries_make_one_set_of_provider_calls(online_cloud: Cloud
     sqs = online_cloud.aws("sqs")
     queue = sqs.get_queue_url(QueueName="researcher-pro-local-TasksQueue")["QueueUrl"]
     for step in ("plan", "plan", "search", "analyze", "synthesize"):
-        sqs.send_message(QueueUrl=queue, MessageBody=(
-            f'{{"task_id": "{started["id"]}", "tenant": "dev", "kind": "research", "step": "{step}"}}'))
+        sqs.send_message(
+            QueueUrl=queue,
+            MessageBody=(f'{{"task_id": "{started["id"]}", "tenant": "dev", "kind": "research", "step": "{step}"}}'),
+        )
     research = online_cloud.wait(started["id"])
     time.sleep(1.5)  # let any stray duplicate run
     assert research["status"] == "succeeded"

@@ -23,13 +23,26 @@ class FakePerplexity(FakeServer):
         # Each question finds two sources of its own and one shared by all (found again: deduplicated).
         digest = hashlib.sha256(question.encode()).hexdigest()[:8]
         own = [
-            {"id": i + 1, "title": f"Report {digest}-{i}", "url": f"https://example.org/{digest}/{i}?utm_source=x",
-             "snippet": f"Finding {i} about {question}.", "date": "2026-10-01", "last_updated": "2026-10-02",
-             "source": "web"}
+            {
+                "id": i + 1,
+                "title": f"Report {digest}-{i}",
+                "url": f"https://example.org/{digest}/{i}?utm_source=x",
+                "snippet": f"Finding {i} about {question}.",
+                "date": "2026-10-01",
+                "last_updated": "2026-10-02",
+                "source": "web",
+            }
             for i in range(self.results_per_query - 1)
         ]
-        shared = {"id": 9, "title": "Overview", "url": "https://WWW.example.com/overview/", "snippet": "An overview.",
-                  "date": None, "last_updated": None, "source": "web"}
+        shared = {
+            "id": 9,
+            "title": "Overview",
+            "url": "https://WWW.example.com/overview/",
+            "snippet": "An overview.",
+            "date": None,
+            "last_updated": None,
+            "source": "web",
+        }
         return [*own, shared]
 
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -41,20 +54,33 @@ class FakePerplexity(FakeServer):
 
     def _agent(self, body: dict[str, Any]) -> dict[str, Any]:
         assert body["tools"][0]["type"] == "web_search"
-        base = {"id": f"resp_{uuid.uuid4().hex[:10]}", "created_at": int(time.time()), "model": body["model"],
-                "object": "response"}
+        base = {
+            "id": f"resp_{uuid.uuid4().hex[:10]}",
+            "created_at": int(time.time()),
+            "model": body["model"],
+            "object": "response",
+        }
         if self.failed_runs > 0:
             self.failed_runs -= 1
-            return {**base, "status": "failed", "output": [],
-                    "error": {"code": "invalid_request", "message": "injected agent failure"}}
+            return {
+                **base,
+                "status": "failed",
+                "output": [],
+                "error": {"code": "invalid_request", "message": "injected agent failure"},
+            }
         question = body["input"]
         return {
             **base,
             "status": "completed",
             "output": [
                 {"type": "search_results", "queries": [question], "results": self.results(question)},
-                {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
-                 "content": [{"type": "output_text", "text": f"About {question}.", "annotations": []}]},
+                {
+                    "type": "message",
+                    "id": "msg_1",
+                    "role": "assistant",
+                    "status": "completed",
+                    "content": [{"type": "output_text", "text": f"About {question}.", "annotations": []}],
+                },
             ],
             "usage": {"input_tokens": 40, "output_tokens": 60, "total_tokens": 100},
         }
@@ -67,8 +93,13 @@ class FakePerplexity(FakeServer):
             "model": body["model"],
             "created": int(time.time()),
             "object": "chat.completion",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": f"About {question} [1]."}}],
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": f"About {question} [1]."},
+                }
+            ],
             "citations": [r["url"] for r in results],
             "search_results": [{"title": r["title"], "url": r["url"], "date": r["date"]} for r in results],
             "usage": {"prompt_tokens": 30, "completion_tokens": 50, "total_tokens": 80},

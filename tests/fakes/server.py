@@ -40,10 +40,10 @@ class FakeServer(ABC):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 fake._handle(self)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -99,7 +99,9 @@ class FakeServer(ABC):
             self._send(request, 200, json.dumps(self.answer(request.path, body)).encode())
 
     @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        request: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         request.send_response(status)
         request.send_header("content-type", "application/json")
         request.send_header("content-length", str(len(payload)))

@@ -13,10 +13,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from researcher_pro.config import LOCAL_STACK_NAME
 
 from infra.local.provision import provision, start_moto
 from infra.local.template import Stack, load_stack
-from researcher_pro.config import LOCAL_STACK_NAME
 from tests.conftest import ROOT, free_port
 
 
@@ -48,9 +48,18 @@ def stack() -> Iterator[Stack]:
     provision(loaded, endpoint)
     saved = dict(os.environ)
     os.environ.update(loaded.functions["TaskWorkerFunction"].environment)
-    os.environ.update({"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                       "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-                       "POWERTOOLS_TRACE_DISABLED": "true", "OPENAI_API_KEY": "", "PERPLEXITY_API_KEY": ""})
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "OPENAI_API_KEY": "",
+            "PERPLEXITY_API_KEY": "",
+        }
+    )
     from researcher_pro.config import get_settings
 
     get_settings.cache_clear()

@@ -5,16 +5,28 @@ from __future__ import annotations
 import time
 import uuid
 
-from infra.local.template import Stack
 from researcher_pro.storage.cache import ResponseCache
 from researcher_pro.storage.research import ResearchRepository
+
+from infra.local.template import Stack
 
 
 def new_research(repo: ResearchRepository, tenant: str) -> str:
     research_id = f"res_{uuid.uuid4().hex}"
-    repo.create(tenant, {"id": research_id, "query": "q", "depth": "quick", "sources_requested": ["web"],
-                         "status": "queued", "step": "plan", "created_at": "2026-11-26T10:00:00.000Z",
-                         "updated_at": "2026-11-26T10:00:00.000Z"}, due_at=time.time() + 60)
+    repo.create(
+        tenant,
+        {
+            "id": research_id,
+            "query": "q",
+            "depth": "quick",
+            "sources_requested": ["web"],
+            "status": "queued",
+            "step": "plan",
+            "created_at": "2026-11-26T10:00:00.000Z",
+            "updated_at": "2026-11-26T10:00:00.000Z",
+        },
+        due_at=time.time() + 60,
+    )
     return research_id
 
 

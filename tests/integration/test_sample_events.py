@@ -73,7 +73,9 @@ def test_research_runs_from_the_api_event_through_worker_events(stack: Stack) ->
 
     # Deliver the steps that follow, as the queue would, until the research is done.
     for step in ("search", "analyze", "synthesize"):
-        single = {"Records": [{**batch["Records"][0], "body": json.dumps({**plan, "task_id": research_id, "step": step})}]}
+        single = {
+            "Records": [{**batch["Records"][0], "body": json.dumps({**plan, "task_id": research_id, "step": step})}]
+        }
         assert invoke(worker, single) == {"batchItemFailures": []}
     get = {**event("research_api/get_missing_research.json")}
     get["rawPath"] = get["requestContext"]["http"]["path"] = f"/v1/research/{research_id}"

@@ -10,8 +10,12 @@ from researcher_pro.services.citations import (
 
 
 def test_the_same_page_normalises_to_one_key() -> None:
-    same = ["https://www.Example.com/a/b/", "http://example.com/a/b", "https://example.com:443/a//b#part",
-            "https://example.com/a/b?utm_source=news&fbclid=1"]
+    same = [
+        "https://www.Example.com/a/b/",
+        "http://example.com/a/b",
+        "https://example.com:443/a//b#part",
+        "https://example.com/a/b?utm_source=news&fbclid=1",
+    ]
     assert len({normalise_url(u) for u in same}) == 1
     assert normalise_url("https://example.com/a?b=2&a=1") == normalise_url("https://example.com/a?a=1&b=2")
     assert normalise_url("https://example.com/a?id=1") != normalise_url("https://example.com/a?id=2")

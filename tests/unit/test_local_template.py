@@ -14,15 +14,28 @@ def test_the_template_is_read_as_cloudformation_would() -> None:
     assert stack.functions["HealthApiFunction"].timeout == 29  # from Globals
     (mapping,) = stack.queue_mappings
     assert (mapping.function, mapping.queue, mapping.batch_size, mapping.report_failures) == (
-        "TaskWorkerFunction", "TasksQueue", 5, True)
+        "TaskWorkerFunction",
+        "TasksQueue",
+        5,
+        True,
+    )
     assert [(s.function, s.expression) for s in stack.schedules] == [("TaskSweeperFunction", "rate(5 minutes)")]
     assert ("GET", "/v1/health", "HealthApiFunction") in {(r.method, r.path, r.function) for r in stack.routes}
 
 
 def test_the_most_specific_route_wins() -> None:
-    routes = sorted((CompiledRoute(Route(m, p, f)) for m, p, f in [
-        ("ANY", "/v1/research/{proxy+}", "greedy"), ("GET", "/v1/research/{id}", "param"),
-        ("ANY", "/v1/research", "collection"), ("GET", "/v1/research/special", "literal")]), key=lambda r: r.rank)
+    routes = sorted(
+        (
+            CompiledRoute(Route(m, p, f))
+            for m, p, f in [
+                ("ANY", "/v1/research/{proxy+}", "greedy"),
+                ("GET", "/v1/research/{id}", "param"),
+                ("ANY", "/v1/research", "collection"),
+                ("GET", "/v1/research/special", "literal"),
+            ]
+        ),
+        key=lambda r: r.rank,
+    )
 
     def route(method: str, path: str) -> str | None:
         return next((r.route.function for r in routes if r.match(method, path) is not None), None)

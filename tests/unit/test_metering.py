@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from researcher_pro.config import ModelPrice
 from researcher_pro.errors import BudgetExceeded
 from researcher_pro.providers.base import ProviderReply, SearchQuery
@@ -45,8 +44,16 @@ PRICES = {"sonar": ModelPrice(input_per_million=1.0, output_per_million=1.0, per
 
 
 def meter(cache: MemoryCache, ledger: Ledger, tenant: str = "t1", budget: float | None = None) -> Meter:
-    return Meter(tenant=tenant, research_id="r", day="2026-11-26", cache=cache, usage=ledger, prices=PRICES,
-                 deadline=1e12, budget_usd=budget)
+    return Meter(
+        tenant=tenant,
+        research_id="r",
+        day="2026-11-26",
+        cache=cache,
+        usage=ledger,
+        prices=PRICES,
+        deadline=1e12,
+        budget_usd=budget,
+    )
 
 
 def test_a_call_is_billed_once_and_then_served_from_the_cache() -> None:

@@ -25,8 +25,10 @@ def test_the_index_finds_the_matching_document_only() -> None:
 
 def test_extractive_findings_cite_only_the_sources_given() -> None:
     analyst = OfflineAnalyst()
-    sources = [{"n": 4, "content": "Cold-climate heat pumps keep working at minus 25 degrees Celsius outdoors."},
-               {"n": 5, "content": "Trains are nice."}]
+    sources = [
+        {"n": 4, "content": "Cold-climate heat pumps keep working at minus 25 degrees Celsius outdoors."},
+        {"n": 5, "content": "Trains are nice."},
+    ]
     findings = analyst.analyse("heat pumps in the cold", sources)
     assert findings and all(f["citations"] == [4] for f in findings)
     answer = analyst.synthesise("heat pumps?", findings, [{**sources[0], "title": "HP", "snippet": "snip"}])

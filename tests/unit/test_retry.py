@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from researcher_pro.errors import OutOfTime, ProviderBadOutput, ProviderUnavailable
 from researcher_pro.providers.retry import Retryable, RetryPolicy, call_with_retries, parse_retry_after
 
@@ -34,8 +33,9 @@ def flaky(failures: list[Retryable]):  # type: ignore[no-untyped-def]
 def test_retry_after_is_honoured_then_the_call_succeeds() -> None:
     clock = Clock()
     attempt, _ = flaky([Retryable("429", retry_after=7.0), Retryable("503", retry_after=2.0)])
-    result = call_with_retries(attempt, name="p", policy=RetryPolicy(window=60), deadline=100, sleep=clock.sleep,
-                               clock=clock)
+    result = call_with_retries(
+        attempt, name="p", policy=RetryPolicy(window=60), deadline=100, sleep=clock.sleep, clock=clock
+    )
     assert result == "ok"
     assert clock.sleeps == [7.0, 2.0]
 
@@ -51,8 +51,14 @@ def test_a_provider_down_for_the_whole_window_is_unavailable() -> None:
     clock = Clock()
     attempt, timeouts = flaky([Retryable("503", retry_after=5.0) for _ in range(100)])
     with pytest.raises(ProviderUnavailable, match="503"):
-        call_with_retries(attempt, name="p", policy=RetryPolicy(window=12, max_attempts=50), deadline=1000,
-                          sleep=clock.sleep, clock=clock)
+        call_with_retries(
+            attempt,
+            name="p",
+            policy=RetryPolicy(window=12, max_attempts=50),
+            deadline=1000,
+            sleep=clock.sleep,
+            clock=clock,
+        )
     assert len(timeouts) == 3 and clock.now <= 12
 
 
@@ -60,16 +66,18 @@ def test_output_that_never_parses_is_bad_output() -> None:
     clock = Clock()
     attempt, _ = flaky([Retryable("bad json", bad_output=True) for _ in range(3)])
     with pytest.raises(ProviderBadOutput):
-        call_with_retries(attempt, name="p", policy=RetryPolicy(max_attempts=3), deadline=1000, sleep=clock.sleep,
-                          clock=clock)
+        call_with_retries(
+            attempt, name="p", policy=RetryPolicy(max_attempts=3), deadline=1000, sleep=clock.sleep, clock=clock
+        )
 
 
 def test_no_time_left_to_wait_means_out_of_time_not_failure() -> None:
     clock = Clock()
     attempt, _ = flaky([Retryable("429", retry_after=30.0)])
     with pytest.raises(OutOfTime):
-        call_with_retries(attempt, name="p", policy=RetryPolicy(window=600), deadline=20, sleep=clock.sleep,
-                          clock=clock)
+        call_with_retries(
+            attempt, name="p", policy=RetryPolicy(window=600), deadline=20, sleep=clock.sleep, clock=clock
+        )
 
 
 def test_retry_after_headers() -> None:

@@ -15,8 +15,11 @@ def _table(args: argparse.Namespace) -> str:
     if args.local:
         # The local cloud's moto server; boto3 reads the endpoint from AWS_ENDPOINT_URL.
         os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{get_settings().local_aws_port}"
-        for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local"),
-                            ("AWS_DEFAULT_REGION", "us-east-1")):
+        for name, value in (
+            ("AWS_ACCESS_KEY_ID", "local"),
+            ("AWS_SECRET_ACCESS_KEY", "local"),
+            ("AWS_DEFAULT_REGION", "us-east-1"),
+        ):
             os.environ.setdefault(name, value)
         return LOCAL_DATA_TABLE
     from researcher_pro.storage.aws import client

@@ -13,13 +13,28 @@ from researcher_pro.errors import DomainError
 from researcher_pro.observability import logger
 
 PROBLEM_JSON = "application/problem+json"
-TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
-          409: "Conflict", 413: "Payload too large", 415: "Unsupported media type", 422: "Validation failed",
-          429: "Too many requests", 500: "Internal server error"}
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    429: "Too many requests",
+    500: "Internal server error",
+}
 
 
-def problem(status: int, detail: str, code: str, errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    detail: str,
+    code: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/problems/{code}",
         "title": TITLES.get(status, "Error"),
@@ -39,9 +54,12 @@ async def _validation(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     issues = list(error.errors())
     if any(issue.get("type") == "json_invalid" for issue in issues):
-        return problem(400, "The request body is not valid JSON", "malformed_json",
-                       [{"field": "body", "message": str(i.get("ctx", {}).get("error", "invalid JSON"))}
-                        for i in issues])
+        return problem(
+            400,
+            "The request body is not valid JSON",
+            "malformed_json",
+            [{"field": "body", "message": str(i.get("ctx", {}).get("error", "invalid JSON"))} for i in issues],
+        )
     errors = [
         {"field": _field(issue.get("loc", ())), "message": str(issue.get("msg", "")), "type": issue.get("type")}
         for issue in issues

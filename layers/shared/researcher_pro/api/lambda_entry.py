@@ -21,6 +21,6 @@ def lambda_handler_for(app: FastAPI) -> Handler:
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return asgi(event, context)  # type: ignore[arg-type]
+        return asgi(event, context)
 
     return handler

@@ -16,14 +16,145 @@ from researcher_pro.providers.base import Retrieved
 PASSAGE_CHARS = 900
 SNIPPET_CHARS = 400
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have
-    having he her here hers herself him himself his how i if in into is it its itself just me more most my
-    myself no nor not now of off on once only or other our ours ourselves out over own same she should so
-    some such than that the their theirs them themselves then there these they this those through to too
-    under until up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves tell explain describe give list key main recent developments background
-    evidence""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "tell",
+        "explain",
+        "describe",
+        "give",
+        "list",
+        "key",
+        "main",
+        "recent",
+        "developments",
+        "background",
+        "evidence",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
@@ -107,8 +238,13 @@ class DocumentIndex:
 class OfflineAnalyst:
     """Plans by rephrasing, analyses by picking the sentences that best match, synthesises by quoting."""
 
-    FACETS = ("{t}", "{t}: definitions and background", "{t}: evidence, figures and examples",
-              "{t}: risks, limits and open questions", "{t}: recent changes and outlook")
+    FACETS = (
+        "{t}",
+        "{t}: definitions and background",
+        "{t}: evidence, figures and examples",
+        "{t}: risks, limits and open questions",
+        "{t}: recent changes and outlook",
+    )
 
     def plan(self, query: str, count: int) -> list[str]:
         topic = " ".join(terms(query)[:8]) or query
@@ -120,8 +256,8 @@ class OfflineAnalyst:
         scored: list[tuple[float, str, int]] = []
         for source in sources:
             n = int(source["n"])
-            for sentence in _SENTENCE.split(str(source.get("content") or source.get("snippet") or "")):
-                sentence = " ".join(sentence.split())
+            for raw in _SENTENCE.split(str(source.get("content") or source.get("snippet") or "")):
+                sentence = " ".join(raw.split())
                 overlap = len(wanted & set(terms(sentence)))
                 if overlap and 30 <= len(sentence) <= 600:
                     scored.append((overlap / (1 + len(terms(sentence)) ** 0.5), sentence, n))

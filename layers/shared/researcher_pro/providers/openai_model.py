@@ -9,7 +9,7 @@ import pydantic
 
 from researcher_pro.errors import ProviderRejected
 from researcher_pro.providers.base import ModelCall, ProviderReply
-from researcher_pro.providers.retry import RetryPolicy, Retryable, call_with_retries, parse_retry_after
+from researcher_pro.providers.retry import Retryable, RetryPolicy, call_with_retries, parse_retry_after
 
 if TYPE_CHECKING:
     import openai
@@ -56,9 +56,7 @@ class OpenAIStructuredModel:
             raise Retryable("rate limited (429)", parse_retry_after(error.response.headers)) from error
         except openai.APIStatusError as error:
             if error.status_code >= 500 or error.status_code in (408, 409):
-                raise Retryable(
-                    f"HTTP {error.status_code}", parse_retry_after(error.response.headers)
-                ) from error
+                raise Retryable(f"HTTP {error.status_code}", parse_retry_after(error.response.headers)) from error
             raise ProviderRejected(f"OpenAI refused the request: HTTP {error.status_code}: {error.message}") from error
         except (openai.APITimeoutError, openai.APIConnectionError) as error:
             raise Retryable(type(error).__name__) from error

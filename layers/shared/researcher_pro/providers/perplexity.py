@@ -8,7 +8,7 @@ import httpx
 
 from researcher_pro.errors import ProviderRejected
 from researcher_pro.providers.base import ProviderReply, Retrieved, SearchQuery
-from researcher_pro.providers.retry import RetryPolicy, Retryable, call_with_retries, parse_retry_after
+from researcher_pro.providers.retry import Retryable, RetryPolicy, call_with_retries, parse_retry_after
 
 INSTRUCTIONS = (
     "Search the web for sources that answer the question. Prefer primary and recent sources. "
@@ -48,7 +48,9 @@ class PerplexitySearch:
         if response.status_code == 429 or response.status_code >= 500:
             raise Retryable(f"HTTP {response.status_code}", parse_retry_after(response.headers))
         if response.status_code >= 400:
-            raise ProviderRejected(f"Perplexity refused the request: HTTP {response.status_code}: {response.text[:300]}")
+            raise ProviderRejected(
+                f"Perplexity refused the request: HTTP {response.status_code}: {response.text[:300]}"
+            )
         try:
             payload = response.json()
         except ValueError as error:
@@ -110,7 +112,9 @@ class PerplexitySearch:
     def _sonar_results(payload: dict[str, Any]) -> tuple[list[Retrieved], dict[str, Any]]:
         results = [_retrieved(r) for r in payload.get("search_results") or [] if isinstance(r, dict)]
         if not results:
-            results = [Retrieved(url=u, title=u, snippet="") for u in payload.get("citations") or [] if isinstance(u, str)]
+            results = [
+                Retrieved(url=u, title=u, snippet="") for u in payload.get("citations") or [] if isinstance(u, str)
+            ]
         return results, payload.get("usage") or {}
 
 

@@ -19,7 +19,7 @@ def normalise_url(url: str) -> str:
     if not parts.scheme:
         return url.strip().rstrip("/").lower()
     host = (parts.hostname or "").lower().removeprefix("www.")
-    if parts.port and not (parts.scheme, parts.port) in {("http", 80), ("https", 443)}:
+    if parts.port and (parts.scheme, parts.port) not in {("http", 80), ("https", 443)}:
         host = f"{host}:{parts.port}"
     path = re.sub(r"/+", "/", parts.path).rstrip("/") or "/"
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not TRACKING_PARAMS.match(k)))

@@ -33,10 +33,9 @@ class DocumentService:
         return DocumentWithText.model_validate(record)
 
     def list(self, tenant: str, limit: int, cursor: str | None) -> Page[Document]:
-        records, next_cursor = self._repo.list(tenant, limit, cursor)
+        records, next_cursor = self._repo.list_page(tenant, limit, cursor)
         return Page[Document](items=[Document.model_validate(r) for r in records], next_cursor=next_cursor)
 
     def delete(self, tenant: str, document_id: str) -> None:
         if not self._repo.delete(tenant, document_id):
             raise NotFound(f"no document {document_id}")
-

@@ -16,7 +16,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from researcher_pro.config import ModelPrice
 from researcher_pro.errors import BudgetExceeded
 from researcher_pro.observability import metrics
-from researcher_pro.providers.base import ModelCall, ProviderReply, SearchProvider, SearchQuery, StructuredModel
+from researcher_pro.providers.base import (
+    ModelCall,
+    ProviderReply,
+    SearchProvider,
+    SearchQuery,
+    StructuredModel,
+)
 
 FALLBACK_PRICE = ModelPrice(input_per_million=2.5, output_per_million=10.0)
 
@@ -112,8 +118,9 @@ class Meter:
         with self._lock:
             self.spent_usd += cost
             self.calls += 1
-            metrics.add_metric(name="ProviderLatency", unit=MetricUnit.Milliseconds,
-                               value=(time.monotonic() - started) * 1000)
+            metrics.add_metric(
+                name="ProviderLatency", unit=MetricUnit.Milliseconds, value=(time.monotonic() - started) * 1000
+            )
             metrics.add_metric(name="InputTokens", unit=MetricUnit.Count, value=reply.input_tokens)
             metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=reply.output_tokens)
             metrics.add_metric(name="CostUSD", unit=MetricUnit.NoUnit, value=cost)

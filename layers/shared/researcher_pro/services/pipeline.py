@@ -107,7 +107,9 @@ class ResearchPipeline:
             return self._retry_or_fail(record, owner, receive_count, "timeout", str(error), error)
         except Exception as error:
             logger.exception("step crashed", extra={"step": message.step})
-            return self._retry_or_fail(record, owner, receive_count, "internal_error", "an internal error stopped the research", error)
+            return self._retry_or_fail(
+                record, owner, receive_count, "internal_error", "an internal error stopped the research", error
+            )
         self._complete_step(record, message, result, meter)
         return "done"
 
@@ -196,15 +198,25 @@ class ResearchPipeline:
             self._finish(record, "succeeded", result.output, "research.completed", result.message, result.data)
             return
         next_step = STEP_ORDER[position + 1]
-        event = self._event(record, "research.progress", step, PROGRESS[step], result.message,
-                            {**result.data, "cache_hits": meter.cache_hits})
+        event = self._event(
+            record,
+            "research.progress",
+            step,
+            PROGRESS[step],
+            result.message,
+            {**result.data, "cache_hits": meter.cache_hits},
+        )
         moved = self._repo.advance(
             record["tenant"],
             record["id"],
             expected_seq=record["event_seq"],
             owner=record["lease_owner"],
-            changes={"step": next_step, "stage": step, "progress": PROGRESS[step],
-                     "updated_at": rfc3339(datetime.now(UTC))},
+            changes={
+                "step": next_step,
+                "stage": step,
+                "progress": PROGRESS[step],
+                "updated_at": rfc3339(datetime.now(UTC)),
+            },
             checkpoint=(step, result.output),
             event=event,
             event_ttl=self._policy.event_ttl_seconds,
@@ -231,8 +243,15 @@ class ResearchPipeline:
             record["id"],
             expected_seq=record["event_seq"],
             owner=record.get("lease_owner"),
-            changes={"status": status, "progress": progress, "stage": stage, "updated_at": now,
-                     "completed_at": now, "error": error, **results},
+            changes={
+                "status": status,
+                "progress": progress,
+                "stage": stage,
+                "updated_at": now,
+                "completed_at": now,
+                "error": error,
+                **results,
+            },
             event=self._event(record, event_type, stage, progress, message, data or {}),
             event_ttl=self._policy.event_ttl_seconds,
             terminal=True,
@@ -244,8 +263,9 @@ class ResearchPipeline:
     def fail(self, record: dict[str, Any], code: str, message: str) -> None:
         """End a live research as `failed` (also used by the sweeper for runs that keep dying)."""
         logger.warning("research failed", extra={"code": code, "reason": message})
-        self._finish(record, "failed", {}, "research.failed", message, {"code": code},
-                     error={"code": code, "message": message})
+        self._finish(
+            record, "failed", {}, "research.failed", message, {"code": code}, error={"code": code, "message": message}
+        )
 
     def _retry_or_fail(
         self, record: dict[str, Any], owner: str, receive_count: int, code: str, message: str, error: Exception

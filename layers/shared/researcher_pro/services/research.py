@@ -56,7 +56,7 @@ class ResearchService:
         return self._research(self._record(tenant, research_id))
 
     def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> Page[Research]:
-        records, next_cursor = self._repo.list(tenant, limit, cursor, status)
+        records, next_cursor = self._repo.list_page(tenant, limit, cursor, status)
         return Page[Research](items=[self._research(r) for r in records], next_cursor=next_cursor)
 
     def cancel(self, tenant: str, research_id: str) -> Research:

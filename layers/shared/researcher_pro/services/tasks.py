@@ -13,7 +13,12 @@ from researcher_pro.storage.research import ResearchRepository
 
 class TaskSweeper:
     def __init__(
-        self, repo: ResearchRepository, queue: Queue, pipeline: ResearchPipeline, stuck_after_seconds: int, max_sweeps: int
+        self,
+        repo: ResearchRepository,
+        queue: Queue,
+        pipeline: ResearchPipeline,
+        stuck_after_seconds: int,
+        max_sweeps: int,
     ) -> None:
         self._repo = repo
         self._queue = queue
@@ -34,7 +39,10 @@ class TaskSweeper:
                     failed += 1
                 continue
             logger.info("requeueing a stalled step", extra={"research_id": research_id, "step": record["step"]})
-            self._queue.send(TaskMessage(task_id=research_id, tenant=tenant, kind="research",
-                                         step=record["step"], attempt=sweeps + 1))
+            self._queue.send(
+                TaskMessage(
+                    task_id=research_id, tenant=tenant, kind="research", step=record["step"], attempt=sweeps + 1
+                )
+            )
             requeued += 1
         return {"requeued": requeued, "failed": failed}

@@ -26,8 +26,9 @@ class UsageService:
         if (last - first).days >= MAX_DAYS:
             raise InvalidInput(f"a usage report covers at most {MAX_DAYS} days")
         days = [
-            UsageDay(date=item["sk"].removeprefix("DAY#"),
-                     **{name: item.get(f"usage_{name}", 0) for name in USAGE_FIELDS})
+            UsageDay(
+                date=item["sk"].removeprefix("DAY#"), **{name: item.get(f"usage_{name}", 0) for name in USAGE_FIELDS}
+            )
             for item in self._repo.days(tenant, first.isoformat(), last.isoformat())
         ]
         totals = Usage(

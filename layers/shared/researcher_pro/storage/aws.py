@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -15,13 +15,13 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.session.Session().client(service, config=_CONFIG)
 
 
 def to_attr(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(_to_dynamo(value))  # type: ignore[no-any-return]
+    return _serializer.serialize(_to_dynamo(value))
 
 
 def to_item(record: dict[str, Any]) -> dict[str, Any]:

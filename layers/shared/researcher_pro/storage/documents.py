@@ -50,7 +50,7 @@ class DocumentRepository:
             record["text"] = self._text_of(record)
         return record
 
-    def list(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def list_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         partition = _list_pk(tenant)
         params: dict[str, Any] = {
             "TableName": self._table,
@@ -70,7 +70,7 @@ class DocumentRepository:
         records: list[dict[str, Any]] = []
         cursor = None
         while True:
-            page, cursor = self.list(tenant, 100, cursor)
+            page, cursor = self.list_page(tenant, 100, cursor)
             records.extend(page)
             if not cursor:
                 break

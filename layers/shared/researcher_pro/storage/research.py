@@ -40,12 +40,10 @@ class ResearchRepository:
 
     # --- reads -----------------------------------------------------------------------------------
     def get(self, tenant: str, research_id: str) -> dict[str, Any] | None:
-        reply = self._db.get_item(
-            TableName=self._table, Key=self._meta_key(tenant, research_id), ConsistentRead=True
-        )
+        reply = self._db.get_item(TableName=self._table, Key=self._meta_key(tenant, research_id), ConsistentRead=True)
         return from_item(reply["Item"]) if "Item" in reply else None
 
-    def list(
+    def list_page(
         self, tenant: str, limit: int, cursor: str | None, status: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
         partition = research_list_pk(tenant)
@@ -124,9 +122,7 @@ class ResearchRepository:
             **{f"usage_{name}": 0 for name in USAGE_FIELDS},
             **record,
         }
-        self._db.put_item(
-            TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
-        )
+        self._db.put_item(TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
 
     def claim_step(
         self, tenant: str, research_id: str, step: str, owner: str, lease_until: float, now: float

@@ -29,13 +29,19 @@ class Health(BaseModel):
 @router.get("", summary="Is the service up, and which providers does it use?")
 def health(services: ContainerDep) -> Health:
     settings = services.settings
-    search = "offline" if settings.offline_search else "perplexity"
-    model = "offline" if settings.offline_model else "openai"
-    offline = [name for name, value in (("PERPLEXITY_API_KEY", search), ("OPENAI_API_KEY", model)) if value == "offline"]
-    mode = "offline" if len(offline) == 2 else "partial" if offline else "online"
+    search: Literal["perplexity", "offline"] = "offline" if settings.offline_search else "perplexity"
+    model: Literal["openai", "offline"] = "offline" if settings.offline_model else "openai"
+    offline = [
+        name for name, value in (("PERPLEXITY_API_KEY", search), ("OPENAI_API_KEY", model)) if value == "offline"
+    ]
+    mode: Literal["online", "offline", "partial"] = (
+        "offline" if len(offline) == 2 else "partial" if offline else "online"
+    )
     detail = (
         "All providers are configured."
         if not offline
         else f"No {' or '.join(offline)}: research runs over your documents with extractive analysis."
     )
-    return Health(status="ok", version=VERSION, mode=mode, providers=Providers(search=search, model=model), detail=detail)
+    return Health(
+        status="ok", version=VERSION, mode=mode, providers=Providers(search=search, model=model), detail=detail
+    )

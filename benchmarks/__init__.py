@@ -1,0 +1,1 @@
+"""Benchmarks for Researcher Pro: `python -m benchmarks.run` writes benchmarks/results.json."""
