@@ -69,7 +69,7 @@ class Container:
 
     @cached_property
     def pipeline(self) -> ResearchPipeline:
-        from researcher_pro.services.library import DocumentLibrary
+        from researcher_pro.services.document_search import DocumentLibrary
         from researcher_pro.services.pipeline import PipelinePolicy, ResearchPipeline
         from researcher_pro.storage.cache import ResponseCache
 
