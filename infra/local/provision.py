@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import boto3
@@ -12,6 +13,7 @@ from infra.local.template import REGION, Stack
 
 
 def start_moto(port: int) -> ThreadedMotoServer:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the output
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return server
