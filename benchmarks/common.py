@@ -80,21 +80,24 @@ class LocalCloud:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        ready = threading.Event()
-        threading.Thread(target=self._read, args=(ready,), daemon=True).start()
-        if not ready.wait(start_timeout):
-            self.stop()
-            raise RuntimeError("the local cloud did not start:\n" + "".join(self.output[-50:]))
+        self._ready, self._ended = threading.Event(), threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + start_timeout
+        while not self._ready.wait(0.1):
+            if self._ended.is_set() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the local cloud did not start:\n" + "".join(self.output[-80:]))
         self.startup_s = time.perf_counter() - started
         self.http = httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
 
-    def _read(self, ready: threading.Event) -> None:
+    def _read(self) -> None:
         # Drains stdout for the cloud's whole life, so a full pipe never blocks it.
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.output.append(line)
             if line.startswith(READY_LINE):
-                ready.set()
+                self._ready.set()
+        self._ended.set()
 
     def stop(self) -> None:
         if hasattr(self, "http"):

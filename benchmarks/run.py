@@ -1,0 +1,118 @@
+"""`python -m benchmarks.run`: every benchmark, figures to benchmarks/results.json, a summary to stdout.
+
+A missed target is reported (its "met" is false), never an error: the exit status is 0 unless the
+benchmarks themselves could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import cold_start, latency, throughput
+
+RESULTS = Path(__file__).with_name("results.json")
+
+NOTES = (
+    "All figures come from one machine and include whatever else it was running (see load_average). "
+    "cold_start: a fresh interpreter per import, function code then layers/shared first on sys.path, "
+    "cwd functions/<name>; median/max over the runs after a first, uncounted import that fills a "
+    "temporary bytecode cache (uncached_ms is that first import, compiling every module from source). "
+    "warm_latency: the local cloud (python -m infra.local) offline, one httpx client, sequential requests "
+    "after a warm-up; the timings cover the loopback HTTP gateway, the hand-off to a warm local Lambda "
+    "container and moto, not AWS; every POST starts a research run that the worker processes in the "
+    "background while later requests are timed. worker_throughput: fake OpenAI and Perplexity servers "
+    "answering every call after 0.2 s; one uncounted warm-up run per cloud, then medians over the runs; "
+    "fan-out = time from the plan step's progress event to the analyze step's, i.e. search + analyze "
+    "including the two SQS hops; with 3 sub-questions the fan-out can at best be 3x faster and the whole "
+    "run about 2x, since plan and synthesize are single calls."
+)
+
+
+def run_section(name: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    print(f"[{name}] running…", flush=True)
+    started = time.perf_counter()
+    try:
+        figures = measure()
+    except Exception as error:  # one broken benchmark must not lose the others' figures
+        traceback.print_exc()
+        figures = {"error": f"{type(error).__name__}: {error}", "target": {"met": False}}
+    figures["elapsed_s"] = round(time.perf_counter() - started, 1)
+    print(f"[{name}] done in {figures['elapsed_s']} s", flush=True)
+    return figures
+
+
+def summary(results: dict[str, Any]) -> list[str]:
+    def verdict(section: dict[str, Any]) -> str:
+        return "met" if section["target"]["met"] else "MISSED"
+
+    lines = [f"Benchmarks ({results['python']}, {results['cpu_count']} CPUs) -> {RESULTS.name}"]
+    cold = results["cold_start"]
+    lines.append(f"Cold start (import app), target {verdict(cold)}: {cold['target'].get('description', '')}")
+    for name, figures in cold.get("functions", {}).items():
+        lines.append(
+            f"  {name:<14} median {figures['median_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms  "
+            f"uncached {figures['uncached_ms']:7.1f} ms  openai {'imported' if figures['imports_openai'] else 'no'}"
+        )
+    warm = results["warm_latency"]
+    lines.append(f"Warm latency, target {verdict(warm)}: {warm['target'].get('description', '')}")
+    for key, label in (
+        ("post_research", "POST /v1/research"),
+        ("get_research", "GET /v1/research"),
+        ("baseline_get_health", "GET /v1/health"),
+    ):
+        if key in warm:
+            lines.append(f"  {label:<18} p50 {warm[key]['p50_ms']:7.1f} ms  p99 {warm[key]['p99_ms']:7.1f} ms")
+    work = results["worker_throughput"]
+    lines.append(f"Worker throughput, target {verdict(work)}: {work['target'].get('description', '')}")
+    for mode in ("sequential", "concurrent"):
+        if mode in work:
+            lines.append(
+                f"  {mode:<10} run median {work[mode]['median_run_s']:.3f} s  "
+                f"fan-out median {work[mode]['median_fanout_s']:.3f} s"
+            )
+    if "speedup_fanout" in work:
+        lines.append(f"  speedup: fan-out {work['speedup_fanout']}x, whole run {work['speedup_whole_run']}x")
+    for name in ("cold_start", "warm_latency", "worker_throughput"):
+        if "error" in results[name]:
+            lines.append(f"{name} could not run: {results[name]['error']}")
+    return lines
+
+
+def main() -> int:
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "cpu_count": os.cpu_count(),
+        "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
+        "notes": NOTES,
+    }
+    results["cold_start"] = run_section("cold_start", cold_start.measure)
+    results["warm_latency"] = run_section("warm_latency", latency.measure)
+    results["worker_throughput"] = run_section("worker_throughput", throughput.measure)
+    results["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
+    results["targets_met"] = {
+        name: bool(results[name]["target"]["met"]) for name in ("cold_start", "warm_latency", "worker_throughput")
+    }
+    results["elapsed_s"] = round(time.perf_counter() - started, 1)
+    # Written whole or not at all: a reader never sees half a file.
+    partial = RESULTS.with_name(RESULTS.name + ".tmp")
+    partial.write_text(json.dumps(results, indent=2) + "\n")
+    partial.replace(RESULTS)
+    print("\n".join(summary(results)))
+    print(f"Total {results['elapsed_s']} s")
+    errors = [name for name in results["targets_met"] if "error" in results[name]]
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
