@@ -9,7 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, median, rounded, venv_python
+from benchmarks.common import median, rounded
+from tests.harness import ROOT, venv_bin
 
 RUNS = 5
 API_THRESHOLD_MS = 300.0
@@ -51,7 +52,7 @@ def import_once(name: str, bytecode_dir: Path) -> dict[str, Any]:
     env["PYTHONPYCACHEPREFIX"] = str(bytecode_dir)
     code = ROOT / "functions" / name
     done = subprocess.run(
-        [str(venv_python()), "-c", PROBE, str(code), str(LAYER)],
+        [str(venv_bin("python")), "-c", PROBE, str(code), str(LAYER)],
         cwd=code,
         env=env,
         capture_output=True,

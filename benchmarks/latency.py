@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from benchmarks.common import LocalCloud, median, percentile, rounded
+from benchmarks.common import median, percentile, rounded
+from tests.harness import Cloud
 
 WARMUP = 20
 REQUESTS = 200
@@ -36,7 +37,7 @@ def timed(send: Callable[[], httpx.Response], expected: int, count: int) -> dict
 
 
 def measure(warmup: int = WARMUP, requests: int = REQUESTS) -> dict[str, Any]:
-    with LocalCloud({}) as cloud:
+    with Cloud({"RP_LOCAL_TICK_SECONDS": "60"}) as cloud:
         counter = iter(range(1_000_000))
 
         def post() -> httpx.Response:

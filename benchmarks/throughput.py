@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from benchmarks.common import LocalCloud, median, rounded
+from benchmarks.common import median, rounded
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
+from tests.harness import Cloud
 
 CALL_DELAY_S = 0.2
 DEPTH = "standard"
@@ -51,12 +52,12 @@ def step_ends(events: list[dict[str, Any]]) -> dict[str, datetime]:
     return ends
 
 
-def one_run(cloud: LocalCloud, label: str) -> RunTiming:
+def one_run(cloud: Cloud, label: str) -> RunTiming:
     """One research run with a query never asked before (so no cached reply helps), polled until done."""
     query = f"benchmark {label} {secrets.token_hex(4)}: how do heat pumps perform in cold climates?"
     start = time.perf_counter()
-    research = cloud.start_research({"query": query, "depth": DEPTH})
-    done = cloud.wait(research["id"], POLL_S)
+    research = cloud.start({"query": query, "depth": DEPTH})
+    done = cloud.wait(research["id"], timeout=120, poll_seconds=POLL_S)
     wall = time.perf_counter() - start
     if done["status"] != "succeeded":
         raise RuntimeError(f"research ended {done['status']}: {done.get('error')}")
@@ -75,8 +76,9 @@ def measure_mode(openai: FakeOpenAI, perplexity: FakePerplexity, concurrency: in
         "PERPLEXITY_API_KEY": "pplx-test",
         "PERPLEXITY_BASE_URL": perplexity.url,
         "RP_SUBQUESTION_CONCURRENCY": str(concurrency),
+        "RP_LOCAL_TICK_SECONDS": "60",  # keeps the sweeper out of the measurements
     }
-    with LocalCloud(env) as cloud:
+    with Cloud(env) as cloud:
         # Not counted: the first run after start-up meets cold worker containers (lazy provider imports,
         # a second container started when the next step's message arrives before the first is free).
         warmup = one_run(cloud, f"concurrency {concurrency} warm-up")

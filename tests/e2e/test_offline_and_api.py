@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Cloud
+from tests.harness import DEAD_LETTER_QUEUE, QUEUE, Cloud
 
 pytestmark = pytest.mark.e2e
 
@@ -244,8 +244,8 @@ def test_usage_reports_cost_per_day(offline_cloud: Cloud) -> None:
 
 def test_a_malformed_task_message_fails_alone_and_ends_in_the_dead_letter_queue(offline_cloud: Cloud) -> None:
     sqs = offline_cloud.aws("sqs")
-    queue = sqs.get_queue_url(QueueName="researcher-pro-local-TasksQueue")["QueueUrl"]
-    dlq = sqs.get_queue_url(QueueName="researcher-pro-local-TasksDeadLetterQueue")["QueueUrl"]
+    queue = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    dlq = sqs.get_queue_url(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
     sqs.send_message(QueueUrl=queue, MessageBody="this is not a task")
     good = offline_cloud.start({"query": "still answered", "depth": "quick"})
     assert offline_cloud.wait(good["id"], http=offline_cloud.http)["status"] == "succeeded"

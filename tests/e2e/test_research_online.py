@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
-from tests.conftest import Cloud
 from tests.fakes.openai_server import NEVER_RETRIEVED, FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
+from tests.harness import QUEUE, Cloud
 
 pytestmark = pytest.mark.e2e
 Fakes = tuple[FakeOpenAI, FakePerplexity]
@@ -159,7 +159,7 @@ def test_duplicate_deliveries_make_one_set_of_provider_calls(online_cloud: Cloud
     perplexity.script.delay = 0.5
     started = online_cloud.start({"query": unique("Duplicate delivery"), "depth": "quick"})
     sqs = online_cloud.aws("sqs")
-    queue = sqs.get_queue_url(QueueName="researcher-pro-local-TasksQueue")["QueueUrl"]
+    queue = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
     for step in ("plan", "plan", "search", "analyze", "synthesize"):
         sqs.send_message(
             QueueUrl=queue,

@@ -17,7 +17,7 @@ from researcher_pro.config import LOCAL_STACK_NAME
 
 from infra.local.provision import provision, start_moto
 from infra.local.template import Stack, load_stack
-from tests.conftest import ROOT, free_port
+from tests.harness import ROOT, free_port
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.local.template import Stack
-from tests.conftest import ROOT
+from tests.harness import ROOT
 from tests.integration.conftest import invoke, load_function
 
 EVENTS = Path(ROOT, "infra", "events")

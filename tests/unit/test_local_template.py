@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from infra.local.http_gateway import CompiledRoute
 from infra.local.template import Route, load_stack
-from tests.conftest import ROOT
+from tests.harness import ROOT
 
 
 def test_the_template_is_read_as_cloudformation_would() -> None:
