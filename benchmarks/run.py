@@ -80,7 +80,10 @@ def summary(results: dict[str, Any]) -> list[str]:
                 f"fan-out median {work[mode]['median_fanout_s']:.3f} s"
             )
     if "speedup_fanout" in work:
-        lines.append(f"  speedup: fan-out {work['speedup_fanout']}x, whole run {work['speedup_whole_run']}x")
+        lines.append(
+            f"  speedup: search step {work['speedup_search_step']}x, analyze step {work['speedup_analyze_step']}x, "
+            f"fan-out with queue hops {work['speedup_fanout']}x, whole run {work['speedup_whole_run']}x"
+        )
     for name in ("cold_start", "warm_latency", "worker_throughput"):
         if "error" in results[name]:
             lines.append(f"{name} could not run: {results[name]['error']}")

@@ -6,9 +6,12 @@ when it times out or dies.
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -33,8 +36,6 @@ class _Container:
     def __init__(
         self, function: Function, layer: Path, environment: dict[str, str], listener: Listener, authkey: bytes
     ) -> None:
-        address = listener.address
-        assert isinstance(address, tuple)
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
             [
                 sys.executable,
@@ -42,8 +43,7 @@ class _Container:
                 str(function.code_uri),
                 str(layer),
                 function.handler,
-                address[0],
-                str(address[1]),
+                str(listener.address),
                 authkey.hex(),
             ],
             env=environment,
@@ -94,7 +94,9 @@ class LocalFunction:
         }
         self._max = max_containers
         self._authkey = secrets.token_bytes(16)
-        self._listener = Listener(("127.0.0.1", 0), authkey=self._authkey)
+        # A Unix socket: no TCP stack (and no Nagle) between the gateway and its containers.
+        self._socket_dir = tempfile.mkdtemp(prefix="rp-fn-")
+        self._listener = Listener(os.path.join(self._socket_dir, "invoke.sock"), "AF_UNIX", authkey=self._authkey)
         self._idle: list[_Container] = []
         self._all: list[_Container] = []
         self._lock = threading.Condition()
@@ -123,6 +125,7 @@ class LocalFunction:
         for container in containers:
             container.stop()
         self._listener.close()
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
 
     def _acquire(self) -> _Container:
         with self._lock:

@@ -35,11 +35,11 @@ class LambdaContext:
 
 
 def main() -> None:
-    code_dir, layer_dir, handler_path, host, port, authkey = sys.argv[1:7]
+    code_dir, layer_dir, handler_path, address, authkey = sys.argv[1:6]
     sys.path[0:1] = [code_dir, layer_dir]  # replaces this script's own directory
     os.chdir(code_dir)
     module_name, function_name = handler_path.rsplit(".", 1)
-    connection = Client((host, int(port)), authkey=bytes.fromhex(authkey))
+    connection = Client(address, "AF_UNIX", authkey=bytes.fromhex(authkey))
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
     except BaseException as error:  # an import error is the function's error, reported to the caller

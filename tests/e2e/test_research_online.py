@@ -64,6 +64,8 @@ def test_a_standard_run_answers_with_citations_that_all_resolve(online_cloud: Cl
     assert [e["seq"] for e in events] == [1, 2, 3, 4]
     assert [e["type"] for e in events] == ["research.progress"] * 3 + ["research.completed"]
     assert [e["stage"] for e in events] == ["plan", "search", "analyze", "synthesize"]
+    assert all(e["data"]["elapsed_ms"] >= 0 for e in events)
+    assert events[1]["data"]["sources"] == 7
     assert online_cloud.events(started["id"], after=2) == events[2:]
 
 

@@ -68,11 +68,17 @@ def test_usage_of_a_deleted_research_does_not_bring_it_back(stack: Stack) -> Non
     assert repo.get("t", research_id) is None
 
 
-def test_cache_entries_belong_to_one_tenant_and_expire(stack: Stack) -> None:
+def test_cache_entries_are_written_with_the_bill_and_belong_to_one_tenant(stack: Stack) -> None:
+    repo = ResearchRepository(stack.physical_name("DataTable"))
     cache = ResponseCache(stack.physical_name("DataTable"), ttl_seconds=60)
-    cache.put("a", "k", {"v": 1})
+    research_id = new_research(repo, "a")
+    assert repo.record_usage("a", research_id, "2026-11-26", {"model_calls": 1}, also=[cache.entry("a", "k", {"v": 1})])
     assert cache.get("a", "k") == {"v": 1}
     assert cache.get("b", "k") is None
+    assert repo.get("a", research_id)["usage_model_calls"] == 1  # type: ignore[index]
+    # No research, no bill: and then no cache entry either.
+    assert not repo.record_usage("a", "res_gone", "2026-11-26", {"model_calls": 1}, also=[cache.entry("a", "g", {})])
+    assert cache.get("a", "g") is None
     expired = ResponseCache(stack.physical_name("DataTable"), ttl_seconds=-1)
-    expired.put("a", "old", {"v": 2})
+    assert repo.record_usage("a", research_id, "2026-11-26", {"model_calls": 1}, also=[expired.entry("a", "old", {})])
     assert expired.get("a", "old") is None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -16,16 +17,22 @@ class MemoryCache:
     def get(self, tenant: str, key: str) -> dict[str, Any] | None:
         return self.items.get((tenant, key))
 
-    def put(self, tenant: str, key: str, value: dict[str, Any]) -> None:
-        self.items[(tenant, key)] = value
+    def entry(self, tenant: str, key: str, value: dict[str, Any]) -> dict[str, Any] | None:
+        return {"cache": self, "at": (tenant, key), "value": value}
 
 
 class Ledger:
+    """Records bills, and applies the cache entries that come with them, as the transaction would."""
+
     def __init__(self) -> None:
         self.entries: list[dict[str, float]] = []
 
-    def record_usage(self, tenant: str, research_id: str, day: str, usage: dict[str, float]) -> bool:
+    def record_usage(
+        self, tenant: str, research_id: str, day: str, usage: dict[str, float], also: Sequence[dict[str, Any]] = ()
+    ) -> bool:
         self.entries.append(usage)
+        for write in also:
+            write["cache"].items[write["at"]] = write["value"]
         return True
 
 

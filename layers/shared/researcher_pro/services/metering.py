@@ -7,7 +7,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -29,11 +29,13 @@ FALLBACK_PRICE = ModelPrice(input_per_million=2.5, output_per_million=10.0)
 
 class Cache(Protocol):
     def get(self, tenant: str, key: str) -> dict[str, Any] | None: ...
-    def put(self, tenant: str, key: str, value: dict[str, Any]) -> None: ...
+    def entry(self, tenant: str, key: str, value: dict[str, Any]) -> dict[str, Any] | None: ...
 
 
 class UsageSink(Protocol):
-    def record_usage(self, tenant: str, research_id: str, day: str, usage: dict[str, float]) -> bool: ...
+    def record_usage(
+        self, tenant: str, research_id: str, day: str, usage: dict[str, float], also: Sequence[dict[str, Any]] = ()
+    ) -> bool: ...
 
 
 def request_key(provider: str, model: str, request: dict[str, Any]) -> str:
@@ -124,6 +126,8 @@ class Meter:
             metrics.add_metric(name="InputTokens", unit=MetricUnit.Count, value=reply.input_tokens)
             metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=reply.output_tokens)
             metrics.add_metric(name="CostUSD", unit=MetricUnit.NoUnit, value=cost)
+        # The bill and the cache entry in one write: a retried step finds the answer it already paid for.
+        entry = self.cache.entry(self.tenant, key, reply.data)
         self.usage.record_usage(
             self.tenant,
             self.research_id,
@@ -134,6 +138,6 @@ class Meter:
                 "model_calls": 1,
                 "cost_usd": round(cost, 8),
             },
+            also=[entry] if entry else [],
         )
-        self.cache.put(self.tenant, key, reply.data)
         return reply.data

@@ -95,7 +95,8 @@ class ResearchPipeline:
         if record.get("cancel_requested"):
             self._finish(record, "cancelled", {}, "research.cancelled", "Cancelled at the client's request")
             return "cancelled"
-        deadline = time.monotonic() + remaining_seconds - SAFETY_MARGIN_SECONDS
+        started = time.monotonic()
+        deadline = started + remaining_seconds - SAFETY_MARGIN_SECONDS
         meter = self._meter(record, deadline)
         try:
             checkpoints = self._repo.checkpoints(message.tenant, message.task_id)
@@ -110,7 +111,8 @@ class ResearchPipeline:
             return self._retry_or_fail(
                 record, owner, receive_count, "internal_error", "an internal error stopped the research", error
             )
-        self._complete_step(record, message, result, meter)
+        elapsed_ms = round((time.monotonic() - started) * 1000)
+        self._complete_step(record, message, result, meter, elapsed_ms)
         return "done"
 
     # --- the four steps ------------------------------------------------------------------------
@@ -191,11 +193,14 @@ class ResearchPipeline:
         return max(1, min(questions, self._policy.concurrency))
 
     # --- state changes -------------------------------------------------------------------------
-    def _complete_step(self, record: dict[str, Any], message: TaskMessage, result: StepResult, meter: Meter) -> None:
+    def _complete_step(
+        self, record: dict[str, Any], message: TaskMessage, result: StepResult, meter: Meter, elapsed_ms: int
+    ) -> None:
         step = message.step
         position = STEP_ORDER.index(step)
+        data = {**result.data, "cache_hits": meter.cache_hits, "elapsed_ms": elapsed_ms}
         if position == len(STEP_ORDER) - 1:
-            self._finish(record, "succeeded", result.output, "research.completed", result.message, result.data)
+            self._finish(record, "succeeded", result.output, "research.completed", result.message, data)
             return
         next_step = STEP_ORDER[position + 1]
         event = self._event(
@@ -204,7 +209,7 @@ class ResearchPipeline:
             step,
             PROGRESS[step],
             result.message,
-            {**result.data, "cache_hits": meter.cache_hits},
+            data,
         )
         moved = self._repo.advance(
             record["tenant"],

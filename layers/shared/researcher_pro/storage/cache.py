@@ -6,8 +6,6 @@ import json
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from researcher_pro.storage.aws import client
 
 MAX_CACHED_BYTES = 350_000
@@ -27,22 +25,13 @@ class ResponseCache:
         value: dict[str, Any] = json.loads(item["value"]["S"])
         return value
 
-    def put(self, tenant: str, key: str, value: dict[str, Any]) -> None:
+    def entry(self, tenant: str, key: str, value: dict[str, Any]) -> dict[str, Any] | None:
+        """The write that stores `value`, to join the transaction that bills the call (None: too big to keep)."""
         body = json.dumps(value, separators=(",", ":"))
         if len(body) > MAX_CACHED_BYTES:
-            return
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **self._key(tenant, key),
-                    "value": {"S": body},
-                    "ttl": {"N": str(int(time.time()) + self._ttl)},
-                },
-            )
-        except ClientError:
-            # A cache that cannot be written is a slower run, never a failed one.
-            return
+            return None
+        item = {**self._key(tenant, key), "value": {"S": body}, "ttl": {"N": str(int(time.time()) + self._ttl)}}
+        return {"Put": {"TableName": self._table, "Item": item}}
 
     @staticmethod
     def _key(tenant: str, key: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ the event, so the log has no gaps and no event exists for a change that did not 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -267,8 +268,11 @@ class ResearchRepository:
             raise
         return True
 
-    def record_usage(self, tenant: str, research_id: str, day: str, usage: dict[str, float]) -> bool:
-        """Add one call's usage to the research and to the tenant's day, atomically."""
+    def record_usage(
+        self, tenant: str, research_id: str, day: str, usage: dict[str, float], also: Sequence[dict[str, Any]] = ()
+    ) -> bool:
+        """Add one call's usage to the research and to the tenant's day, with `also` (the call's cache
+        entry), in one transaction; False when the research is gone."""
         adds = ", ".join(f"usage_{name} :{name}" for name in usage)
         values = {f":{name}": to_attr(value) for name, value in usage.items()}
         try:
@@ -291,6 +295,7 @@ class ResearchRepository:
                             "ExpressionAttributeValues": values,
                         }
                     },
+                    *also,
                 ]
             )
         except ClientError as error:
