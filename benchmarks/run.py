@@ -66,11 +66,18 @@ def summary(results: dict[str, Any]) -> list[str]:
     lines.append(f"Warm latency, target {verdict(warm)}: {warm['target'].get('description', '')}")
     for key, label in (
         ("post_research", "POST /v1/research"),
-        ("get_research", "GET /v1/research"),
+        ("get_research_list", "GET /v1/research"),
+        ("get_research_one", "GET /v1/research/{id}"),
+        ("emulator_list_query", "  moto list query"),
         ("baseline_get_health", "GET /v1/health"),
     ):
         if key in warm:
-            lines.append(f"  {label:<18} p50 {warm[key]['p50_ms']:7.1f} ms  p99 {warm[key]['p99_ms']:7.1f} ms")
+            lines.append(f"  {label:<22} p50 {warm[key]['p50_ms']:7.1f} ms  p99 {warm[key]['p99_ms']:7.1f} ms")
+    if "worst_p99_excluding_emulator_list_query_ms" in warm.get("target", {}):
+        lines.append(
+            f"  without moto's share of the list query: worst p99 "
+            f"{warm['target']['worst_p99_excluding_emulator_list_query_ms']} ms"
+        )
     work = results["worker_throughput"]
     lines.append(f"Worker throughput, target {verdict(work)}: {work['target'].get('description', '')}")
     for mode in ("sequential", "concurrent"):
