@@ -41,8 +41,18 @@ def function_names() -> list[str]:
     return sorted(p.name for p in (ROOT / "functions").iterdir() if (p / "app.py").is_file())
 
 
-def import_once(name: str, bytecode_dir: Path) -> dict[str, Any]:
-    """One fresh interpreter importing functions/<name>/app.py.
+# The libraries every API function must load before any code of ours runs: the floor under the target.
+STACK_FLOOR = """
+import boto3
+import fastapi
+import mangum
+import pydantic_settings
+from aws_lambda_powertools import Logger, Metrics
+"""
+
+
+def import_once(code: Path, bytecode_dir: Path) -> dict[str, Any]:
+    """One fresh interpreter importing `code`/app.py.
 
     Compiled modules are cached in `bytecode_dir`, never next to the sources: the first import into an
     empty directory compiles every module from source, later ones load the cached bytecode.
@@ -50,7 +60,6 @@ def import_once(name: str, bytecode_dir: Path) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")}
     env.update(LAMBDA_ENV)
     env["PYTHONPYCACHEPREFIX"] = str(bytecode_dir)
-    code = ROOT / "functions" / name
     done = subprocess.run(
         [str(venv_bin("python")), "-c", PROBE, str(code), str(LAYER)],
         cwd=code,
@@ -61,17 +70,25 @@ def import_once(name: str, bytecode_dir: Path) -> dict[str, Any]:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"importing functions/{name}/app.py failed:\n{done.stderr[-2000:]}")
+        raise RuntimeError(f"importing {code}/app.py failed:\n{done.stderr[-2000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def timed_imports(code: Path, bytecode: Path, runs: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    uncached = import_once(code, bytecode)
+    return uncached, [import_once(code, bytecode) for _ in range(runs)]
 
 
 def measure(runs: int = RUNS) -> dict[str, Any]:
     functions: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="rp-bench-pycache-") as cache:
+        floor_code = Path(cache) / "stack_floor"
+        floor_code.mkdir()
+        (floor_code / "app.py").write_text(STACK_FLOOR)
+        _, floor = timed_imports(floor_code, Path(cache) / "floor-bytecode", runs)
         for name in function_names():
-            bytecode = Path(cache) / name  # one cache per function, so its first import compiles everything
-            uncached = import_once(name, bytecode)
-            samples = [import_once(name, bytecode) for _ in range(runs)]
+            # One cache per function, so its first import compiles everything.
+            uncached, samples = timed_imports(ROOT / "functions" / name, Path(cache) / name, runs)
             times = [s["ms"] for s in samples]
             functions[name] = {
                 "median_ms": rounded(median(times)),
@@ -85,6 +102,11 @@ def measure(runs: int = RUNS) -> dict[str, Any]:
     failing = sorted(name for name, f in api.items() if f["median_ms"] >= API_THRESHOLD_MS or f["imports_openai"])
     return {
         "runs_per_function": runs,
+        "stack_floor": {
+            "description": "a module importing only boto3, fastapi, mangum, pydantic_settings and Powertools "
+            "Logger/Metrics: what every API function loads before any code of ours",
+            "median_ms": rounded(median(s["ms"] for s in floor)),
+        },
         "functions": functions,
         "target": {
             "description": f"every *_api function: median import under {API_THRESHOLD_MS:.0f} ms "

@@ -57,6 +57,8 @@ def summary(results: dict[str, Any]) -> list[str]:
     lines = [f"Benchmarks ({results['python']}, {results['cpu_count']} CPUs) -> {RESULTS.name}"]
     cold = results["cold_start"]
     lines.append(f"Cold start (import app), target {verdict(cold)}: {cold['target'].get('description', '')}")
+    if "stack_floor" in cold:
+        lines.append(f"  {'(stack floor)':<14} median {cold['stack_floor']['median_ms']:7.1f} ms")
     for name, figures in cold.get("functions", {}).items():
         lines.append(
             f"  {name:<14} median {figures['median_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms  "

@@ -5,7 +5,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from researcher_pro.config import get_settings
 from researcher_pro.container import Container
-from researcher_pro.observability import logger, metrics, tracer
+from researcher_pro.observability import logger, metrics
+from researcher_pro.tracing import tracer
 
 sweeper = Container(get_settings()).sweeper
 

@@ -8,7 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from researcher_pro.config import get_settings
 from researcher_pro.container import Container
 from researcher_pro.models.tasks import TaskMessage
-from researcher_pro.observability import logger, metrics, tracer
+from researcher_pro.observability import logger, metrics
+from researcher_pro.tracing import tracer
 
 container = Container(get_settings())
 pipeline = container.pipeline

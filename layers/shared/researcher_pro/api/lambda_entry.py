@@ -1,4 +1,4 @@
-"""Lambda entry for an API function: Mangum in front, Powertools around."""
+"""Lambda entry for an API function: Mangum in front, Powertools Logger and Metrics around."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from fastapi import FastAPI
 from mangum import Mangum
 
-from researcher_pro.observability import logger, metrics, tracer
+from researcher_pro.observability import logger, metrics
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -18,7 +18,6 @@ def lambda_handler_for(app: FastAPI) -> Handler:
     asgi = Mangum(app, lifespan="off")
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-    @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return asgi(event, context)
