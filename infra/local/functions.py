@@ -22,7 +22,6 @@ from typing import Any
 from infra.local.template import Function
 
 RUNTIME = Path(__file__).with_name("runtime.py")
-BASE_ENV_KEYS = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR", "PYENV_VERSION")
 
 
 class InvocationError(Exception):
@@ -88,10 +87,7 @@ class LocalFunction:
         self.function = function
         self.name = function.logical_id
         self._layer = layer
-        self._environment = {
-            **{k: v for k, v in environment.items() if k in BASE_ENV_KEYS or k.startswith("AWS_")},
-            **environment,
-        }
+        self._environment = environment  # exactly what the function gets, as the template says
         self._max = max_containers
         self._authkey = secrets.token_bytes(16)
         # A Unix socket: no TCP stack (and no Nagle) between the gateway and its containers.
