@@ -1,4 +1,4 @@
-"""Runs research steps from the tasks queue; each record succeeds or fails on its own."""
+"""Runs task steps (research, analyses, reports) from the tasks queue; each record succeeds or fails on its own."""
 
 from typing import Any
 
@@ -12,15 +12,15 @@ from researcher_pro.observability import logger, metrics
 from researcher_pro.tracing import tracer
 
 container = Container(get_settings())
-pipeline = container.pipeline
+runners = container.runners
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def run_step(record: SQSRecord, context: LambdaContext) -> str:
     message = TaskMessage.model_validate_json(record.body)
-    logger.append_keys(research_id=message.task_id, step=message.step)
+    logger.append_keys(task_id=message.task_id, kind=message.kind, step=message.step)
     logger.set_correlation_id(message.task_id)
-    outcome = pipeline.run_step(
+    outcome = runners[message.kind].run_step(
         message,
         remaining_seconds=context.get_remaining_time_in_millis() / 1000,
         owner=f"{context.aws_request_id}:{record.message_id}",

@@ -6,12 +6,12 @@ import time
 import uuid
 
 from researcher_pro.storage.cache import ResponseCache
-from researcher_pro.storage.research import ResearchRepository
+from researcher_pro.storage.tasks import TaskRepository
 
 from infra.local.template import Stack
 
 
-def new_research(repo: ResearchRepository, tenant: str) -> str:
+def new_research(repo: TaskRepository, tenant: str) -> str:
     research_id = f"res_{uuid.uuid4().hex}"
     repo.create(
         tenant,
@@ -31,7 +31,7 @@ def new_research(repo: ResearchRepository, tenant: str) -> str:
 
 
 def test_only_one_worker_can_claim_a_step_until_its_lease_ends(stack: Stack) -> None:
-    repo = ResearchRepository(stack.physical_name("DataTable"))
+    repo = TaskRepository(stack.physical_name("DataTable"))
     research_id = new_research(repo, "t")
     now = time.time()
     assert repo.claim_step("t", research_id, "plan", "a", now + 30, now) is not None
@@ -43,7 +43,7 @@ def test_only_one_worker_can_claim_a_step_until_its_lease_ends(stack: Stack) -> 
 
 
 def test_a_step_moves_on_with_its_event_in_one_transaction(stack: Stack) -> None:
-    repo = ResearchRepository(stack.physical_name("DataTable"))
+    repo = TaskRepository(stack.physical_name("DataTable"))
     research_id = new_research(repo, "t")
     now = time.time()
     claim = repo.claim_step("t", research_id, "plan", "a", now + 30, now)
@@ -60,7 +60,7 @@ def test_a_step_moves_on_with_its_event_in_one_transaction(stack: Stack) -> None
 
 
 def test_usage_of_a_deleted_research_does_not_bring_it_back(stack: Stack) -> None:
-    repo = ResearchRepository(stack.physical_name("DataTable"))
+    repo = TaskRepository(stack.physical_name("DataTable"))
     research_id = new_research(repo, "t")
     assert repo.record_usage("t", research_id, "2026-11-26", {"model_calls": 1})
     assert repo.delete("t", research_id)
@@ -69,7 +69,7 @@ def test_usage_of_a_deleted_research_does_not_bring_it_back(stack: Stack) -> Non
 
 
 def test_cache_entries_are_written_with_the_bill_and_belong_to_one_tenant(stack: Stack) -> None:
-    repo = ResearchRepository(stack.physical_name("DataTable"))
+    repo = TaskRepository(stack.physical_name("DataTable"))
     cache = ResponseCache(stack.physical_name("DataTable"), ttl_seconds=60)
     research_id = new_research(repo, "a")
     assert repo.record_usage("a", research_id, "2026-11-26", {"model_calls": 1}, also=[cache.entry("a", "k", {"v": 1})])

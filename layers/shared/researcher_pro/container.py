@@ -14,15 +14,18 @@ from researcher_pro.services.usage import UsageService
 from researcher_pro.storage.api_keys import ApiKeyRepository
 from researcher_pro.storage.documents import DocumentRepository
 from researcher_pro.storage.queue import TaskQueue
-from researcher_pro.storage.research import ResearchRepository
+from researcher_pro.storage.tasks import TaskRepository
 from researcher_pro.storage.usage import UsageRepository
 
 if TYPE_CHECKING:
     from researcher_pro.providers.base import SearchProvider
     from researcher_pro.providers.retry import RetryPolicy
+    from researcher_pro.realtime.sinks import EventSink
     from researcher_pro.services.analyst import Analyst
     from researcher_pro.services.pipeline import ResearchPipeline
+    from researcher_pro.services.steps import StepTask, TaskPolicy
     from researcher_pro.services.tasks import TaskSweeper
+    from researcher_pro.storage.cache import ResponseCache
 
 
 class Container:
@@ -33,8 +36,8 @@ class Container:
 
     # --- storage ---------------------------------------------------------------------------------
     @cached_property
-    def research_repo(self) -> ResearchRepository:
-        return ResearchRepository(self.settings.data_table)
+    def research_repo(self) -> TaskRepository:
+        return TaskRepository(self.settings.data_table, "research")
 
     @cached_property
     def document_repo(self) -> DocumentRepository:
@@ -56,7 +59,11 @@ class Container:
     @cached_property
     def research(self) -> ResearchService:
         return ResearchService(
-            self.research_repo, self.queue, self.settings.stuck_after_seconds, self.settings.event_ttl_days * 86_400
+            self.research_repo,
+            self.queue,
+            self.settings.stuck_after_seconds,
+            self.settings.event_ttl_days * 86_400,
+            self.sinks,
         )
 
     @cached_property
@@ -68,36 +75,54 @@ class Container:
         return UsageService(UsageRepository(self.settings.data_table))
 
     @cached_property
+    def sinks(self) -> list[EventSink]:
+        """Where committed progress events go after the log (the WebSocket fan-out)."""
+        return []
+
+    @cached_property
     def pipeline(self) -> ResearchPipeline:
         from researcher_pro.services.document_search import DocumentLibrary
-        from researcher_pro.services.pipeline import PipelinePolicy, ResearchPipeline
-        from researcher_pro.storage.cache import ResponseCache
+        from researcher_pro.services.pipeline import ResearchPipeline
 
-        settings = self.settings
         return ResearchPipeline(
             repo=self.research_repo,
             queue=self.queue,
-            cache=ResponseCache(settings.data_table, settings.cache_ttl_seconds),
+            cache=self._cache(),
             documents=DocumentLibrary(self.document_repo),
             web=self._web_search(),
             analyst=self._analyst(),
-            policy=PipelinePolicy(
-                prices=settings.prices(),
-                results_per_question=settings.search_results_per_question,
-                event_ttl_seconds=settings.event_ttl_days * 86_400,
-                max_step_attempts=settings.max_step_attempts,
-                stuck_after_seconds=settings.stuck_after_seconds,
-                concurrency=settings.subquestion_concurrency,
-            ),
+            policy=self._task_policy(),
+            results_per_question=self.settings.search_results_per_question,
+            sinks=self.sinks,
         )
+
+    @cached_property
+    def runners(self) -> dict[str, StepTask]:
+        """The worker's runner for each kind of task message."""
+        return {"research": self.pipeline}
 
     @cached_property
     def sweeper(self) -> TaskSweeper:
         from researcher_pro.services.tasks import TaskSweeper
 
-        return TaskSweeper(
-            self.research_repo, self.queue, self.pipeline, self.settings.stuck_after_seconds, self.settings.max_sweeps
+        return TaskSweeper(self.runners, self.queue, self.settings.stuck_after_seconds, self.settings.max_sweeps)
+
+    def _task_policy(self) -> TaskPolicy:
+        from researcher_pro.services.steps import TaskPolicy
+
+        settings = self.settings
+        return TaskPolicy(
+            prices=settings.prices(),
+            event_ttl_seconds=settings.event_ttl_days * 86_400,
+            max_step_attempts=settings.max_step_attempts,
+            stuck_after_seconds=settings.stuck_after_seconds,
+            concurrency=settings.subquestion_concurrency,
         )
+
+    def _cache(self) -> ResponseCache:
+        from researcher_pro.storage.cache import ResponseCache
+
+        return ResponseCache(self.settings.data_table, self.settings.cache_ttl_seconds)
 
     # --- providers -------------------------------------------------------------------------------
     def _policy(self) -> RetryPolicy:

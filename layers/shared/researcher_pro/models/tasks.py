@@ -6,9 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from researcher_pro.models.research import Stage
-
-STEP_ORDER: tuple[Stage, ...] = ("plan", "search", "analyze", "synthesize")
+TaskKind = Literal["research", "analysis", "report"]
 
 
 class TaskMessage(BaseModel):
@@ -16,6 +14,6 @@ class TaskMessage(BaseModel):
 
     task_id: Annotated[str, Field(min_length=1, max_length=64)]
     tenant: Annotated[str, Field(min_length=1, max_length=64)]
-    kind: Literal["research"]
-    step: Stage
+    kind: TaskKind
+    step: Annotated[str, Field(min_length=1, max_length=32)]
     attempt: Annotated[int, Field(ge=1)] = 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,17 +15,24 @@ from researcher_pro.models.common import TERMINAL_STATUSES, Page, Usage, rfc3339
 from researcher_pro.models.research import EventPage, Research, ResearchEvent, ResearchRequest
 from researcher_pro.models.tasks import TaskMessage
 from researcher_pro.observability import metrics
+from researcher_pro.realtime.sinks import EventSink, emit
 from researcher_pro.storage.queue import Queue
-from researcher_pro.storage.research import USAGE_FIELDS, ResearchRepository
+from researcher_pro.storage.tasks import USAGE_FIELDS, TaskRepository
 
 RESEARCH_FIELDS = set(Research.model_fields)
 
 
 class ResearchService:
     def __init__(
-        self, repo: ResearchRepository, queue: Queue, stuck_after_seconds: int, event_ttl_seconds: int
+        self,
+        repo: TaskRepository,
+        queue: Queue,
+        stuck_after_seconds: int,
+        event_ttl_seconds: int,
+        sinks: Sequence[EventSink] = (),
     ) -> None:
         self._repo = repo
+        self._sinks = sinks
         self._queue = queue
         self._stuck_after = stuck_after_seconds
         self._event_ttl = event_ttl_seconds
@@ -70,25 +78,27 @@ class ResearchService:
                     return self.get(tenant, research_id)
                 continue
             now = rfc3339(datetime.now(UTC))
+            event: dict[str, Any] = {
+                "type": "research.cancelled",
+                "research_id": research_id,
+                "stage": record.get("stage"),
+                "progress": float(record.get("progress") or 0.0),
+                "message": "Cancelled before it started",
+                "data": {},
+                "ts": now,
+            }
             cancelled = self._repo.advance(
                 tenant,
                 research_id,
                 expected_seq=record["event_seq"],
                 expected_statuses=("queued",),
                 changes={"status": "cancelled", "updated_at": now, "completed_at": now},
-                event={
-                    "type": "research.cancelled",
-                    "research_id": research_id,
-                    "stage": record.get("stage"),
-                    "progress": float(record.get("progress") or 0.0),
-                    "message": "Cancelled before it started",
-                    "data": {},
-                    "ts": now,
-                },
+                event=event,
                 event_ttl=self._event_ttl,
                 terminal=True,
             )
             if cancelled:
+                emit(self._sinks, tenant, {**event, "seq": record["event_seq"] + 1})
                 return self.get(tenant, research_id)
         raise Conflict(f"research {research_id} changed while being cancelled; try again")
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from researcher_pro.errors import InvalidInput
 from researcher_pro.models.common import Usage
 from researcher_pro.models.usage import UsageDay, UsageReport
-from researcher_pro.storage.research import USAGE_FIELDS
+from researcher_pro.storage.tasks import USAGE_FIELDS
 from researcher_pro.storage.usage import UsageRepository
 
 MAX_DAYS = 366

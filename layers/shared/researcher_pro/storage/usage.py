@@ -1,4 +1,4 @@
-"""Per-tenant daily usage counters (written by ResearchRepository.record_usage)."""
+"""Per-tenant daily usage counters (written by TaskRepository.record_usage)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Research records, their step checkpoints and their event logs: one item collection per research.
+"""Task records (research, analyses, reports), their step checkpoints and their event logs: one item
+collection per task.
 
 Every state change is a conditional write; every change that emits an event is one transaction with
 the event, so the log has no gaps and no event exists for a change that did not happen.
@@ -22,32 +23,39 @@ USAGE_FIELDS = ("input_tokens", "output_tokens", "cost_usd", "model_calls", "cac
 _LIVE = ("queued", "running")
 
 
-def research_pk(tenant: str, research_id: str) -> str:
-    return f"T#{tenant}#R#{research_id}"
+# The letter each kind of task has in its keys.
+KIND_PREFIX = {"research": "R", "analysis": "A", "report": "P"}
 
 
-def research_list_pk(tenant: str) -> str:
-    return f"T#{tenant}#R"
+def task_pk(tenant: str, kind: str, task_id: str) -> str:
+    return f"T#{tenant}#{KIND_PREFIX[kind]}#{task_id}"
+
+
+def task_list_pk(tenant: str, kind: str) -> str:
+    return f"T#{tenant}#{KIND_PREFIX[kind]}"
 
 
 def usage_day_key(tenant: str, day: str) -> dict[str, Any]:
     return {"pk": {"S": f"T#{tenant}#USAGE"}, "sk": {"S": f"DAY#{day}"}}
 
 
-class ResearchRepository:
-    def __init__(self, table: str) -> None:
+class TaskRepository:
+    """One kind of task; every key carries the tenant and the kind, so kinds never see each other."""
+
+    def __init__(self, table: str, kind: str = "research") -> None:
+        self.kind = kind
         self._table = table
         self._db = client("dynamodb")
 
     # --- reads -----------------------------------------------------------------------------------
-    def get(self, tenant: str, research_id: str) -> dict[str, Any] | None:
-        reply = self._db.get_item(TableName=self._table, Key=self._meta_key(tenant, research_id), ConsistentRead=True)
+    def get(self, tenant: str, task_id: str) -> dict[str, Any] | None:
+        reply = self._db.get_item(TableName=self._table, Key=self._meta_key(tenant, task_id), ConsistentRead=True)
         return from_item(reply["Item"]) if "Item" in reply else None
 
     def list_page(
         self, tenant: str, limit: int, cursor: str | None, status: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
-        partition = research_list_pk(tenant)
+        partition = task_list_pk(tenant, self.kind)
         start = decode_cursor(cursor, "gsi1pk", partition)
         items: list[dict[str, Any]] = []
         # A status filter is applied after the read, so keep reading until the page is full.
@@ -72,23 +80,23 @@ class ResearchRepository:
             if not start or len(items) >= limit:
                 return items, encode_cursor(start)
 
-    def checkpoints(self, tenant: str, research_id: str) -> dict[str, Any]:
+    def checkpoints(self, tenant: str, task_id: str) -> dict[str, Any]:
         reply = self._db.query(
             TableName=self._table,
             KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
-            ExpressionAttributeValues={":p": {"S": research_pk(tenant, research_id)}, ":s": {"S": "STEP#"}},
+            ExpressionAttributeValues={":p": {"S": task_pk(tenant, self.kind, task_id)}, ":s": {"S": "STEP#"}},
             ConsistentRead=True,
         )
         return {i["sk"]["S"].removeprefix("STEP#"): from_item(i)["output"] for i in reply["Items"]}
 
-    def events(self, tenant: str, research_id: str, after: int, limit: int) -> list[dict[str, Any]]:
+    def events(self, tenant: str, task_id: str, after: int, limit: int) -> list[dict[str, Any]]:
         reply = self._db.query(
             TableName=self._table,
             KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :z",
             FilterExpression="#ttl > :now",
             ExpressionAttributeNames={"#ttl": "ttl"},
             ExpressionAttributeValues={
-                ":p": {"S": research_pk(tenant, research_id)},
+                ":p": {"S": task_pk(tenant, self.kind, task_id)},
                 ":a": {"S": _event_sk(after + 1)},
                 ":z": {"S": "EVENT#9999999999"},
                 ":now": {"N": str(int(time.time()))},
@@ -112,11 +120,12 @@ class ResearchRepository:
     def create(self, tenant: str, record: dict[str, Any], due_at: float) -> None:
         item = {
             **self._meta_key_plain(tenant, record["id"]),
-            "gsi1pk": research_list_pk(tenant),
+            "gsi1pk": task_list_pk(tenant, self.kind),
             "gsi1sk": f"{record['created_at']}#{record['id']}",
             "gsi2pk": ACTIVE_PARTITION,
             "gsi2sk": _due(due_at),
             "tenant": tenant,
+            "kind": self.kind,
             "version": 0,
             "event_seq": 0,
             "sweeps": 0,
@@ -126,13 +135,13 @@ class ResearchRepository:
         self._db.put_item(TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
 
     def claim_step(
-        self, tenant: str, research_id: str, step: str, owner: str, lease_until: float, now: float
+        self, tenant: str, task_id: str, step: str, owner: str, lease_until: float, now: float
     ) -> dict[str, Any] | None:
         """Take the lease on `step`; None when the step is done, leased by a live worker, or gone."""
         try:
             reply = self._db.update_item(
                 TableName=self._table,
-                Key=self._meta_key(tenant, research_id),
+                Key=self._meta_key(tenant, task_id),
                 UpdateExpression=(
                     "SET #status = :running, lease_owner = :owner, lease_until = :lease, "
                     "gsi2sk = :due, #version = #version + :one, updated_at = :ts ADD step_attempts :one"
@@ -161,12 +170,12 @@ class ResearchRepository:
             raise
         return from_item(reply["Attributes"])
 
-    def release_step(self, tenant: str, research_id: str, owner: str) -> None:
+    def release_step(self, tenant: str, task_id: str, owner: str) -> None:
         """Give the lease back so a retry can claim the step at once."""
         try:
             self._db.update_item(
                 TableName=self._table,
-                Key=self._meta_key(tenant, research_id),
+                Key=self._meta_key(tenant, task_id),
                 UpdateExpression="REMOVE lease_owner, lease_until",
                 ConditionExpression="lease_owner = :owner",
                 ExpressionAttributeValues={":owner": {"S": owner}},
@@ -178,7 +187,7 @@ class ResearchRepository:
     def advance(
         self,
         tenant: str,
-        research_id: str,
+        task_id: str,
         *,
         expected_seq: int,
         changes: dict[str, Any],
@@ -218,7 +227,7 @@ class ResearchRepository:
         update = {
             "Update": {
                 "TableName": self._table,
-                "Key": self._meta_key(tenant, research_id),
+                "Key": self._meta_key(tenant, task_id),
                 "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": names,
@@ -226,7 +235,7 @@ class ResearchRepository:
             }
         }
         writes: list[dict[str, Any]] = [update]
-        pk = research_pk(tenant, research_id)
+        pk = task_pk(tenant, self.kind, task_id)
         if event:
             event = {**event, "seq": new_seq}
             writes.append(
@@ -252,11 +261,11 @@ class ResearchRepository:
             raise
         return True
 
-    def request_cancel(self, tenant: str, research_id: str) -> bool:
+    def request_cancel(self, tenant: str, task_id: str) -> bool:
         try:
             self._db.update_item(
                 TableName=self._table,
-                Key=self._meta_key(tenant, research_id),
+                Key=self._meta_key(tenant, task_id),
                 UpdateExpression="SET cancel_requested = :yes",
                 ConditionExpression="attribute_exists(pk) AND #status = :running",
                 ExpressionAttributeNames={"#status": "status"},
@@ -269,10 +278,10 @@ class ResearchRepository:
         return True
 
     def record_usage(
-        self, tenant: str, research_id: str, day: str, usage: dict[str, float], also: Sequence[dict[str, Any]] = ()
+        self, tenant: str, task_id: str, day: str, usage: dict[str, float], also: Sequence[dict[str, Any]] = ()
     ) -> bool:
-        """Add one call's usage to the research and to the tenant's day, with `also` (the call's cache
-        entry), in one transaction; False when the research is gone."""
+        """Add one call's usage to the task and to the tenant's day, with `also` (the call's cache
+        entry), in one transaction; False when the task is gone."""
         adds = ", ".join(f"usage_{name} :{name}" for name in usage)
         values = {f":{name}": to_attr(value) for name, value in usage.items()}
         try:
@@ -281,7 +290,7 @@ class ResearchRepository:
                     {
                         "Update": {
                             "TableName": self._table,
-                            "Key": self._meta_key(tenant, research_id),
+                            "Key": self._meta_key(tenant, task_id),
                             "UpdateExpression": f"ADD {adds}",
                             "ConditionExpression": "attribute_exists(pk)",
                             "ExpressionAttributeValues": values,
@@ -304,10 +313,10 @@ class ResearchRepository:
             raise
         return True
 
-    def note_sweep(self, tenant: str, research_id: str, due_at: float) -> int:
+    def note_sweep(self, tenant: str, task_id: str, due_at: float) -> int:
         reply = self._db.update_item(
             TableName=self._table,
-            Key=self._meta_key(tenant, research_id),
+            Key=self._meta_key(tenant, task_id),
             UpdateExpression="SET gsi2sk = :due ADD sweeps :one",
             ConditionExpression="attribute_exists(gsi2pk)",
             ExpressionAttributeValues={":due": {"S": _due(due_at)}, ":one": {"N": "1"}},
@@ -315,8 +324,8 @@ class ResearchRepository:
         )
         return int(reply["Attributes"]["sweeps"]["N"])
 
-    def delete(self, tenant: str, research_id: str) -> bool:
-        pk = research_pk(tenant, research_id)
+    def delete(self, tenant: str, task_id: str) -> bool:
+        pk = task_pk(tenant, self.kind, task_id)
         deleted_meta = False
         start: dict[str, Any] | None = None
         while True:
@@ -340,12 +349,11 @@ class ResearchRepository:
                 return deleted_meta
 
     # --- keys ------------------------------------------------------------------------------------
-    @staticmethod
-    def _meta_key_plain(tenant: str, research_id: str) -> dict[str, str]:
-        return {"pk": research_pk(tenant, research_id), "sk": "META"}
+    def _meta_key_plain(self, tenant: str, task_id: str) -> dict[str, str]:
+        return {"pk": task_pk(tenant, self.kind, task_id), "sk": "META"}
 
-    def _meta_key(self, tenant: str, research_id: str) -> dict[str, Any]:
-        return to_item(self._meta_key_plain(tenant, research_id))
+    def _meta_key(self, tenant: str, task_id: str) -> dict[str, Any]:
+        return to_item(self._meta_key_plain(tenant, task_id))
 
 
 def _event_sk(seq: int) -> str:

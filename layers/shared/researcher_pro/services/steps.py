@@ -1,0 +1,210 @@
+"""Running a task one step per SQS message, whatever the kind of task.
+
+Each step is claimed under a lease, runs, and commits its checkpoint, its progress event and the
+move to the next step in one transaction. A redelivered message finds the step taken or done and
+does nothing; a crashed step's lease runs out and the step runs again, its paid calls answered
+from the cache. Subclasses name their steps and say what each one does; nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from researcher_pro.config import ModelPrice
+from researcher_pro.errors import OutOfTime, TaskFailure
+from researcher_pro.models.common import rfc3339
+from researcher_pro.models.tasks import TaskMessage
+from researcher_pro.observability import logger, metrics
+from researcher_pro.realtime.sinks import EventSink, emit
+from researcher_pro.services.metering import Cache, Meter
+from researcher_pro.storage.queue import Queue
+from researcher_pro.storage.tasks import TaskRepository
+
+SAFETY_MARGIN_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class TaskPolicy:
+    prices: dict[str, ModelPrice]
+    event_ttl_seconds: int = 30 * 86_400
+    max_step_attempts: int = 3
+    stuck_after_seconds: int = 600
+    concurrency: int = 8
+
+
+@dataclass(frozen=True)
+class StepResult:
+    output: dict[str, Any]
+    message: str
+    data: dict[str, Any]
+
+
+class StepTask(ABC):
+    kind: ClassVar[str]
+    # Prefix of the Powertools metrics counting outcomes, e.g. "Runs" → RunsSucceeded.
+    metric_prefix: ClassVar[str]
+    steps: ClassVar[tuple[str, ...]]
+    progress: ClassVar[dict[str, float]]
+    # The event type for each outcome; `progress` is used between steps.
+    event_types: ClassVar[dict[str, str]]
+
+    def __init__(
+        self, repo: TaskRepository, queue: Queue, cache: Cache, policy: TaskPolicy, sinks: Sequence[EventSink] = ()
+    ) -> None:
+        self.repo = repo
+        self._queue = queue
+        self._cache = cache
+        self._policy = policy
+        self._sinks = sinks
+
+    @abstractmethod
+    def run(self, step: str, record: dict[str, Any], checkpoints: dict[str, Any], meter: Meter) -> StepResult:
+        """Do the paid work of `step`; raise TaskFailure for a clean failure."""
+
+    def run_step(self, message: TaskMessage, *, remaining_seconds: float, owner: str, receive_count: int) -> str:
+        """Run one step; returns what happened. Raises only when the message should be retried."""
+        now = time.time()
+        record = self.repo.claim_step(
+            message.tenant, message.task_id, message.step, owner, now + remaining_seconds + 1, now
+        )
+        if record is None:
+            return f"skipped: step done, taken by a live worker, or {self.kind} gone"
+        if record.get("cancel_requested"):
+            self._finish(record, "cancelled", {}, "Cancelled at the client's request")
+            return "cancelled"
+        started = time.monotonic()
+        meter = self._meter(record, started + remaining_seconds - SAFETY_MARGIN_SECONDS)
+        try:
+            checkpoints = self.repo.checkpoints(message.tenant, message.task_id)
+            result = self.run(message.step, record, checkpoints, meter)
+        except TaskFailure as failure:
+            self.fail(record, failure.code, failure.message)
+            return f"failed: {failure.code}"
+        except OutOfTime as error:
+            return self._retry_or_fail(record, owner, receive_count, "timeout", str(error), error)
+        except Exception as error:
+            logger.exception("step crashed", extra={"step": message.step, "kind": self.kind})
+            return self._retry_or_fail(
+                record, owner, receive_count, "internal_error", f"an internal error stopped the {self.kind}", error
+            )
+        elapsed_ms = round((time.monotonic() - started) * 1000)
+        self._complete_step(record, message, result, meter, elapsed_ms)
+        return "done"
+
+    def fail(self, record: dict[str, Any], code: str, message: str) -> None:
+        """End a live task as `failed` (also used by the sweeper for tasks that keep dying)."""
+        logger.warning(f"{self.kind} failed", extra={"code": code, "reason": message})
+        self._finish(record, "failed", {}, message, {"code": code}, error={"code": code, "message": message})
+
+    def workers(self, jobs: int) -> int:
+        return max(1, min(jobs, self._policy.concurrency))
+
+    # --- state changes -------------------------------------------------------------------------
+    def _complete_step(
+        self, record: dict[str, Any], message: TaskMessage, result: StepResult, meter: Meter, elapsed_ms: int
+    ) -> None:
+        step = message.step
+        position = self.steps.index(step)
+        data = {**result.data, "cache_hits": meter.cache_hits, "elapsed_ms": elapsed_ms}
+        if position == len(self.steps) - 1:
+            self._finish(record, "succeeded", result.output, result.message, data)
+            return
+        next_step = self.steps[position + 1]
+        event = self.event(record, self.event_types["progress"], step, self.progress[step], result.message, data)
+        moved = self.repo.advance(
+            record["tenant"],
+            record["id"],
+            expected_seq=record["event_seq"],
+            owner=record["lease_owner"],
+            changes={
+                "step": next_step,
+                "stage": step,
+                "progress": self.progress[step],
+                "updated_at": rfc3339(datetime.now(UTC)),
+            },
+            checkpoint=(step, result.output),
+            event=event,
+            event_ttl=self._policy.event_ttl_seconds,
+            due_at=time.time() + self._policy.stuck_after_seconds,
+        )
+        if moved:
+            self._queue.send(message.model_copy(update={"step": next_step, "attempt": 1}))
+            emit(self._sinks, record["tenant"], {**event, "seq": record["event_seq"] + 1})
+
+    def _finish(
+        self,
+        record: dict[str, Any],
+        status: str,
+        results: dict[str, Any],
+        message: str,
+        data: dict[str, Any] | None = None,
+        error: dict[str, str] | None = None,
+    ) -> bool:
+        now = rfc3339(datetime.now(UTC))
+        progress = 1.0 if status == "succeeded" else float(record.get("progress") or 0.0)
+        stage = self.steps[-1] if status == "succeeded" else record.get("stage")
+        event = self.event(record, self.event_types[status], stage, progress, message, data or {})
+        finished = self.repo.advance(
+            record["tenant"],
+            record["id"],
+            expected_seq=record["event_seq"],
+            owner=record.get("lease_owner"),
+            changes={
+                "status": status,
+                "progress": progress,
+                "stage": stage,
+                "updated_at": now,
+                "completed_at": now,
+                "error": error,
+                **results,
+            },
+            event=event,
+            event_ttl=self._policy.event_ttl_seconds,
+            terminal=True,
+        )
+        if finished:
+            metrics.add_metric(name=f"{self.metric_prefix}{status.capitalize()}", unit=MetricUnit.Count, value=1)
+            emit(self._sinks, record["tenant"], {**event, "seq": record["event_seq"] + 1})
+        return finished
+
+    def _retry_or_fail(
+        self, record: dict[str, Any], owner: str, receive_count: int, code: str, message: str, error: Exception
+    ) -> str:
+        if receive_count >= self._policy.max_step_attempts:
+            self.fail(record, code, f"{message} (after {receive_count} attempts)")
+            return f"failed: {code}"
+        self.repo.release_step(record["tenant"], record["id"], owner)
+        raise error
+
+    def _meter(self, record: dict[str, Any], deadline: float) -> Meter:
+        return Meter(
+            tenant=record["tenant"],
+            research_id=record["id"],
+            day=datetime.now(UTC).date().isoformat(),
+            cache=self._cache,
+            usage=self.repo,
+            prices=self._policy.prices,
+            deadline=deadline,
+            budget_usd=record.get("max_cost_usd"),
+            spent_usd=float(record.get("usage_cost_usd") or 0.0),
+        )
+
+    def event(
+        self, record: dict[str, Any], kind: str, stage: str | None, progress: float, message: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "type": kind,
+            f"{self.kind}_id": record["id"],
+            "stage": stage,
+            "progress": progress,
+            "message": message,
+            "data": data,
+            "ts": rfc3339(datetime.now(UTC)),
+        }
