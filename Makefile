@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON := $(PYTHON)
+# `sam build` runs the layer's Makefile outside this tree, where pyenv cannot see .python-version.
+export PYENV_VERSION ?= $(shell cat .python-version 2>/dev/null)
 
 .PHONY: install dev test lint typecheck template build deploy bench clean
 
@@ -59,7 +61,7 @@ deploy: build
 	$(SAM) deploy --config-env $${ENV:-dev}
 
 ## Benchmarks; figures go to benchmarks/results.json.
-bench: install
+bench: install build
 	$(BIN)/python -m benchmarks.run
 
 clean:
