@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2 * 1024 * 1024
     auth_cache_seconds: float = 10.0
     idempotency_ttl_seconds: int = 86_400
+    # Work-starting POSTs per tenant per minute (research, analyses, reports, watch runs); 0 turns it off.
+    starts_per_minute: int = 120
 
     @field_validator("openai_base_url", mode="before")
     @classmethod

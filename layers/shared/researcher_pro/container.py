@@ -9,11 +9,13 @@ from researcher_pro.config import Settings
 from researcher_pro.services.api_keys import ApiKeyService
 from researcher_pro.services.documents import DocumentService
 from researcher_pro.services.idempotency import IdempotentStarts
+from researcher_pro.services.rate_limits import StartLimiter
 from researcher_pro.services.research import ResearchService
 from researcher_pro.services.usage import UsageService
 from researcher_pro.storage.api_keys import ApiKeyRepository
 from researcher_pro.storage.documents import DocumentRepository
 from researcher_pro.storage.queue import TaskQueue
+from researcher_pro.storage.rate_limits import StartCounter
 from researcher_pro.storage.tasks import TaskRepository
 from researcher_pro.storage.usage import UsageRepository
 
@@ -54,7 +56,13 @@ class Container:
 
     @cached_property
     def idempotency(self) -> IdempotentStarts:
-        return IdempotentStarts(self.settings.idempotency_table, self.settings.idempotency_ttl_seconds)
+        return IdempotentStarts(
+            self.settings.idempotency_table, self.settings.idempotency_ttl_seconds, self.start_limiter.admit
+        )
+
+    @cached_property
+    def start_limiter(self) -> StartLimiter:
+        return StartLimiter(StartCounter(self.settings.data_table), self.settings.starts_per_minute)
 
     @cached_property
     def research(self) -> ResearchService:

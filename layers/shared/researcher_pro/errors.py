@@ -82,3 +82,13 @@ class ProviderBadOutput(TaskFailure):
 
 class OutOfTime(Exception):
     """The invocation is about to time out; the step is retried in a fresh one."""
+
+
+class RateLimited(DomainError):
+    status = 429
+    title = "Too many requests"
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

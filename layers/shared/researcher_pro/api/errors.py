@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from researcher_pro.errors import DomainError
+from researcher_pro.errors import DomainError, RateLimited
 from researcher_pro.observability import logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -71,6 +71,8 @@ async def _validation(_: Request, error: Exception) -> JSONResponse:
 async def _domain(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem(error.status, error.detail, error.code, headers=headers)
 
 

@@ -1,7 +1,9 @@
-"""`Idempotency-Key` for writes that start work, on Powertools' idempotency utility.
+"""Every write that starts work passes here: the tenant's start rate, then `Idempotency-Key` on
+Powertools' idempotency utility.
 
 The key is scoped to the tenant and the operation; the body is part of the record, so the same key
-with another body is refused instead of silently answered with the first response.
+with another body is refused instead of silently answered with the first response. A retry that is
+answered from the record starts nothing and so is not counted against the rate.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from researcher_pro.errors import Conflict, InvalidInput
 
 
 class IdempotentStarts:
-    def __init__(self, table: str, ttl_seconds: int) -> None:
+    def __init__(self, table: str, ttl_seconds: int, admit: Callable[[str], None]) -> None:
+        self._admit = admit
         self._store = DynamoDBPersistenceLayer(table_name=table)
         self._config = IdempotencyConfig(
             event_key_jmespath="[tenant, operation, key]",
@@ -36,10 +39,12 @@ class IdempotentStarts:
         self, tenant: str, key: str | None, operation: str, body: dict[str, Any], start: Callable[[], dict[str, Any]]
     ) -> dict[str, Any]:
         if key is None:
+            self._admit(tenant)
             return start()
 
         @idempotent_function(data_keyword_argument="request", config=self._config, persistence_store=self._store)
         def start_once(request: dict[str, Any]) -> dict[str, Any]:
+            self._admit(tenant)
             return start()
 
         try:
