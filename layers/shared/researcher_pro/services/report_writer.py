@@ -29,6 +29,8 @@ DEFAULT_SECTIONS: tuple[dict[str, str], ...] = (
     },
 )
 
+DEFAULT_TITLES = frozenset(s["title"] for s in DEFAULT_SECTIONS)
+
 
 @dataclass(frozen=True)
 class SectionBrief:
@@ -106,7 +108,12 @@ class ExtractiveSectionWriter:
 
 
 def _cited(finding: dict[str, Any]) -> str:
-    return f"{str(finding['text']).rstrip()} {''.join(f'[{n}]' for n in finding['citations'])}"
+    text = str(finding["text"]).strip()
+    markers = "".join(f"[{n}]" for n in finding["citations"])
+    # The markers go inside the sentence: "… per year [1]." reads better than "… per year. [1]".
+    if text[-1:] in ".!?":
+        return f"{text[:-1]} {markers}{text[-1]}"
+    return f"{text} {markers}"
 
 
 def _coverage(brief: SectionBrief) -> str:
@@ -114,9 +121,13 @@ def _coverage(brief: SectionBrief) -> str:
     corroborated = sum(1 for f in brief.findings if len(f["citations"]) > 1)
     origins = sorted({str(s.get("origin") or "web") for s in brief.sources if s["n"] in used})
     kinds = " and ".join({"documents": "your documents", "web": "the web"}.get(o, o) for o in origins)
-    return (
-        f"No finding speaks to \u201c{brief.title}\u201d directly. The research kept {len(brief.findings)} "
-        f"cited finding{'s' if len(brief.findings) != 1 else ''} from {len(used)} of its {len(brief.sources)} "
-        f"sources ({kinds}); {corroborated} of them {'is' if corroborated == 1 else 'are'} supported by more "
-        "than one source."
+    count = len(brief.findings)
+    text = (
+        f"The research kept {count} cited finding{'s' if count != 1 else ''} from {len(used)} of its "
+        f"{len(brief.sources)} sources ({kinds}). {corroborated} of them "
+        f"{'is' if corroborated == 1 else 'are'} supported by more than one source; the others rely on a single "
+        "source and deserve a second look before they are relied on."
     )
+    if brief.title not in DEFAULT_TITLES:
+        text = f"No finding speaks to \u201c{brief.title}\u201d directly. {text}"
+    return text
