@@ -87,6 +87,9 @@ def test_the_offline_writer_cites_findings_inside_their_sentences() -> None:
     }
     assert written["Summary"]["paragraphs"] == ["Heat pumps work at minus 25 degrees [1][2]."]
     assert written["Key findings"]["bullets"] == ["Heat pumps work at minus 25 degrees [1][2]."]
-    assert "1 of them is supported by more than one source" in written["Discussion"]["paragraphs"][0]
+    assert written["Discussion"]["paragraphs"] == [
+        "The research kept 1 cited finding from 2 of the 3 sources it found (the web). "
+        "Every one of them is supported by more than one source."
+    ]
     custom = writer.write(SectionBrief("heat", "Pricing", "Costs and prices", (), FINDINGS, SOURCES), None)  # type: ignore[arg-type]
     assert custom["paragraphs"][0].startswith("No finding speaks to \u201cPricing\u201d directly.")

@@ -121,13 +121,22 @@ def _coverage(brief: SectionBrief) -> str:
     corroborated = sum(1 for f in brief.findings if len(f["citations"]) > 1)
     origins = sorted({str(s.get("origin") or "web") for s in brief.sources if s["n"] in used})
     kinds = " and ".join({"documents": "your documents", "web": "the web"}.get(o, o) for o in origins)
-    count = len(brief.findings)
-    text = (
-        f"The research kept {count} cited finding{'s' if count != 1 else ''} from {len(used)} of its "
-        f"{len(brief.sources)} sources ({kinds}). {corroborated} of them "
-        f"{'is' if corroborated == 1 else 'are'} supported by more than one source; the others rely on a single "
-        "source and deserve a second look before they are relied on."
-    )
+    count, found = len(brief.findings), len(brief.sources)
+    if found == 1:
+        origin = "the one source it found"
+    elif len(used) == found:
+        origin = f"all {found} sources it found"
+    else:
+        origin = f"{len(used)} of the {found} sources it found"
+    if corroborated == 0:
+        support = "Each rests on a single source; a second, independent source would strengthen it."
+    elif corroborated == count:
+        support = "Every one of them is supported by more than one source."
+    else:
+        verb = "is" if corroborated == 1 else "are"
+        support = f"{corroborated} of them {verb} supported by more than one source; the others rest on one."
+    plural = "s" if count != 1 else ""
+    text = f"The research kept {count} cited finding{plural} from {origin} ({kinds}). {support}"
     if brief.title not in DEFAULT_TITLES:
         text = f"No finding speaks to \u201c{brief.title}\u201d directly. {text}"
     return text
