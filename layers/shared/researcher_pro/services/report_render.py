@@ -29,6 +29,7 @@ CONTENT_TYPES = {
     "json": "application/json",
 }
 EXTENSIONS = {"markdown": "md", "html": "html", "json": "json"}
+NO_SOURCES = "The research retrieved no sources."
 
 
 @dataclass
@@ -99,6 +100,8 @@ def to_markdown(document: ReportDocument) -> str:
             lines += [f"- {md_prose(bullet)}" for bullet in section["bullets"]]
             lines.append("")
     lines += ["## Sources", ""]
+    if not document.sources:
+        lines.append(NO_SOURCES)
     for source in document.sources:
         url = web_url(str(source.get("url") or ""))
         where = f"<{url}>" if url else md_text(source.get("url"))
@@ -155,7 +158,10 @@ def to_html(document: ReportDocument) -> str:
         if section["bullets"]:
             parts += ["<ul>", *(f"<li>{html_prose(b)}</li>" for b in section["bullets"]), "</ul>"]
         parts.append("</section>")
-    parts += ["<section>", "<h2>Sources</h2>", '<ol class="sources">']
+    parts += ["<section>", "<h2>Sources</h2>"]
+    if not document.sources:
+        parts.append(f"<p>{NO_SOURCES}</p>")
+    parts.append('<ol class="sources">')
     for source in document.sources:
         n = int(source["n"])
         title = esc(one_line(source.get("title")) or one_line(source.get("url")))
