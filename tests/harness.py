@@ -37,17 +37,21 @@ def venv_bin(name: str) -> Path:
 class Cloud:
     def __init__(self, env: dict[str, str], start_timeout: float = 90) -> None:
         self.http_port, self.aws_port = free_port(), free_port()
+        # A developer's shell, not this process: fixtures in the same test process may have set AWS_*
+        # and RP_* variables for other stacks, and the local cloud passes RP_* on to every function.
+        shell = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "RP_", "POWERTOOLS_", "OPENAI_", "PERPLEXITY_"))
+        }
         self.env = {
-            **os.environ,
+            **shell,
             "RP_LOCAL_HTTP_PORT": str(self.http_port),
             "RP_LOCAL_AWS_PORT": str(self.aws_port),
             "RP_LOCAL_TICK_SECONDS": "1",
             "RP_DEV_API_KEY": "rp_" + secrets.token_urlsafe(32),
             **env,
         }
-        for name in ("OPENAI_API_KEY", "PERPLEXITY_API_KEY"):
-            if name not in env:
-                self.env.pop(name, None)
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.aws_endpoint = f"http://127.0.0.1:{self.aws_port}"
         self.key = self.env["RP_DEV_API_KEY"]

@@ -231,6 +231,9 @@ def test_openapi_document_describes_every_route(offline_cloud: Cloud) -> None:
         "/v1/documents",
         "/v1/usage",
         "/v1/health",
+        "/v1/reports",
+        "/v1/reports/{report_id}",
+        "/v1/reports/{report_id}/events",
     } <= paths
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 

@@ -1,7 +1,8 @@
 """OpenAI Chat Completions with `response_format: json_schema` (strict), as the real API answers it.
 
 The content follows the requested schema: plans, findings citing the numbered sources it was shown
-(plus one citation of a source it never saw, which the pipeline must drop), and a cited answer.
+(plus one citation of a source it never saw, which the pipeline must drop), a cited answer, and report
+sections that quote the last source's title (so a hostile title reaches the report through the model too).
 """
 
 from __future__ import annotations
@@ -20,11 +21,22 @@ NEVER_RETRIEVED = 99
 class FakeOpenAI(FakeServer):
     name = "openai"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.slow_when: tuple[str, float] | None = None  # (text in the user message, seconds to wait)
+
+    def reset(self) -> None:
+        super().reset()
+        self.slow_when = None
+
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         assert path.endswith("/chat/completions"), path
         schema = body["response_format"]["json_schema"]
         assert schema.get("strict") is True
         user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        slow = self.slow_when
+        if slow and slow[0] in user:
+            time.sleep(slow[1])
         content = json.dumps(self.content_for(schema["name"], user))
         prompt_tokens = sum(len(m["content"]) for m in body["messages"]) // 4
         return {
@@ -68,4 +80,13 @@ class FakeOpenAI(FakeServer):
             numbers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", user)})
             cited = " ".join(f"Point {i} [{n}]." for i, n in enumerate(numbers, 1))
             return {"answer": f"## Answer\n\n{cited} A claim with an invented source [{NEVER_RETRIEVED}]."}
+        if schema_name == "SectionDraft":
+            section = re.search(r"^Section: (.*)$", user, flags=re.MULTILINE).group(1)  # type: ignore[union-attr]
+            sources = re.findall(r"^\[(\d+)\] (.*) \(", user, flags=re.MULTILINE)
+            cited = [f"{section} point {i} [{n}]." for i, (n, _) in enumerate(sources[:3], 1)]
+            quoted = f"As {sources[-1][1]} puts it [{sources[-1][0]}]." if sources else "No sources."
+            return {
+                "paragraphs": [f"**{section}**: {quoted} A claim with an invented source [{NEVER_RETRIEVED}]."],
+                "bullets": cited,
+            }
         raise AssertionError(f"unexpected schema {schema_name}")

@@ -18,6 +18,11 @@ class FakePerplexity(FakeServer):
         super().__init__()
         self.failed_runs = 0  # agent runs that answer HTTP 200 with status "failed"
         self.results_per_query = 3
+        self.extra_results: list[dict[str, Any]] = []  # found by every query, after the usual ones
+
+    def reset(self) -> None:
+        super().reset()
+        self.extra_results = []
 
     def results(self, question: str) -> list[dict[str, Any]]:
         # Each question finds two sources of its own and one shared by all (found again: deduplicated).
@@ -43,7 +48,7 @@ class FakePerplexity(FakeServer):
             "last_updated": None,
             "source": "web",
         }
-        return [*own, shared]
+        return [*own, shared, *self.extra_results]
 
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         if path == "/v1/agent":

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from infra.local.template import Stack
 from tests.harness import ROOT
 from tests.integration.conftest import invoke, load_function
@@ -84,3 +86,21 @@ def test_research_runs_from_the_api_event_through_worker_events(stack: Stack) ->
     assert "minus 25 degrees Celsius" in research["answer"]
     assert invoke(sweeper, event("task_sweeper/scheduled.json")) == {"requeued": 0, "failed": 0}
     assert invoke(usage, event("usage_api/usage_report.json"))["statusCode"] == 200
+
+    # A report on that research: the API event, the worker's three steps, then a download from S3.
+    reports_api = load_function("reports_api")
+    assert invoke(reports_api, event("reports_api/get_missing_report.json"))["statusCode"] == 404
+    start = event("reports_api/start_report.json")
+    start["body"] = json.dumps({**json.loads(start["body"]), "research_id": research_id})
+    created = invoke(reports_api, start)
+    assert created["statusCode"] == 202, created
+    report_id = body(created)["id"]
+    for step in ("outline", "write", "render"):
+        message = {"task_id": report_id, "tenant": plan["tenant"], "kind": "report", "step": step, "attempt": 1}
+        single = {"Records": [{**batch["Records"][0], "body": json.dumps(message)}]}
+        assert invoke(worker, single) == {"batchItemFailures": []}
+    get_report = event("reports_api/get_missing_report.json")
+    get_report["rawPath"] = get_report["requestContext"]["http"]["path"] = f"/v1/reports/{report_id}"
+    report = body(invoke(reports_api, get_report))
+    assert report["status"] == "succeeded" and "minus 25 degrees Celsius" in report["content"]
+    assert httpx.get(report["download_url"]).text == report["content"]

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     search_results_per_question: int = 8
     subquestion_concurrency: int = 8  # 1 runs sub-questions one after another
 
+    # Reports.
+    report_url_ttl_seconds: int = Field(default=900, ge=60, le=604_800)  # SigV4 allows at most 7 days
+    report_inline_bytes: int = Field(default=65_536, ge=0, le=262_144)  # bodies up to this come inline too
+
     # Where rp-admin --local finds the local cloud.
     local_aws_port: int = 5000
 

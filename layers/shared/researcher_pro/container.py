@@ -10,12 +10,14 @@ from researcher_pro.services.api_keys import ApiKeyService
 from researcher_pro.services.documents import DocumentService
 from researcher_pro.services.idempotency import IdempotentStarts
 from researcher_pro.services.rate_limits import StartLimiter
+from researcher_pro.services.reports import ReportService, TemplateSections
 from researcher_pro.services.research import ResearchService
 from researcher_pro.services.usage import UsageService
 from researcher_pro.storage.api_keys import ApiKeyRepository
 from researcher_pro.storage.documents import DocumentRepository
 from researcher_pro.storage.queue import TaskQueue
 from researcher_pro.storage.rate_limits import StartCounter
+from researcher_pro.storage.reports import ReportStore
 from researcher_pro.storage.tasks import TaskRepository
 from researcher_pro.storage.usage import UsageRepository
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
     from researcher_pro.realtime.sinks import EventSink
     from researcher_pro.services.analyst import Analyst
     from researcher_pro.services.pipeline import ResearchPipeline
+    from researcher_pro.services.report_task import ReportTask
+    from researcher_pro.services.report_writer import SectionWriter
     from researcher_pro.services.steps import StepTask, TaskPolicy
     from researcher_pro.services.tasks import TaskSweeper
     from researcher_pro.storage.cache import ResponseCache
@@ -44,6 +48,14 @@ class Container:
     @cached_property
     def document_repo(self) -> DocumentRepository:
         return DocumentRepository(self.settings.data_table, self.settings.artifacts_bucket)
+
+    @cached_property
+    def report_repo(self) -> TaskRepository:
+        return TaskRepository(self.settings.data_table, "report")
+
+    @cached_property
+    def report_store(self) -> ReportStore:
+        return ReportStore(self.settings.artifacts_bucket)
 
     @cached_property
     def queue(self) -> TaskQueue:
@@ -83,6 +95,23 @@ class Container:
         return UsageService(UsageRepository(self.settings.data_table))
 
     @cached_property
+    def report_templates(self) -> TemplateSections | None:
+        """Where reports read a template's sections (`TemplateSections`); None: no templates yet."""
+        return None
+
+    @cached_property
+    def reports(self) -> ReportService:
+        return ReportService(
+            self.report_repo,
+            self.research_repo,
+            self.queue,
+            self.report_store,
+            self.report_templates,
+            self.settings.stuck_after_seconds,
+            self.settings.report_url_ttl_seconds,
+        )
+
+    @cached_property
     def sinks(self) -> list[EventSink]:
         """Where committed progress events go after the log (the WebSocket fan-out)."""
         return []
@@ -105,9 +134,25 @@ class Container:
         )
 
     @cached_property
+    def report_task(self) -> ReportTask:
+        from researcher_pro.services.report_task import ReportTask
+
+        return ReportTask(
+            repo=self.report_repo,
+            queue=self.queue,
+            cache=self._cache(),
+            research=self.research_repo,
+            writer=self._section_writer(),
+            store=self.report_store,
+            policy=self._task_policy(),
+            inline_limit_bytes=self.settings.report_inline_bytes,
+            sinks=self.sinks,
+        )
+
+    @cached_property
     def runners(self) -> dict[str, StepTask]:
         """The worker's runner for each kind of task message."""
-        return {"research": self.pipeline}
+        return {"research": self.pipeline, "report": self.report_task}
 
     @cached_property
     def sweeper(self) -> TaskSweeper:
@@ -163,6 +208,19 @@ class Container:
         from researcher_pro.providers.openai_model import OpenAIStructuredModel
 
         return ModelAnalyst(
+            OpenAIStructuredModel(
+                self.settings.openai_api_key, self.settings.openai_base_url, self.settings.openai_model, self._policy()
+            )
+        )
+
+    def _section_writer(self) -> SectionWriter:
+        from researcher_pro.services.report_writer import ExtractiveSectionWriter, ModelSectionWriter
+
+        if self.settings.offline_model:
+            return ExtractiveSectionWriter()
+        from researcher_pro.providers.openai_model import OpenAIStructuredModel
+
+        return ModelSectionWriter(
             OpenAIStructuredModel(
                 self.settings.openai_api_key, self.settings.openai_base_url, self.settings.openai_model, self._policy()
             )

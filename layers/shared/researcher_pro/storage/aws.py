@@ -20,6 +20,15 @@ def client(service: str) -> Any:
     return boto3.session.Session().client(service, config=_CONFIG)
 
 
+@cache
+def s3_presigner() -> Any:
+    """An S3 client for presigned URLs: SigV4, and the bucket's regional host (the default global host
+    redirects outside us-east-1, which breaks a signed URL). Endpoints given as an IP address, like the
+    local cloud's, keep path-style URLs."""
+    config = _CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+    return boto3.session.Session().client("s3", config=config)
+
+
 def to_attr(value: Any) -> dict[str, Any]:
     return _serializer.serialize(_to_dynamo(value))
 

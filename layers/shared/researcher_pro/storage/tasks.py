@@ -261,6 +261,35 @@ class TaskRepository:
             raise
         return True
 
+    def save_partial(self, tenant: str, task_id: str, name: str, output: Any, owner: str) -> bool:
+        """Checkpoint part of a running step (read back by `checkpoints` under `name`), only while
+        `owner` still holds the step's lease; False when it does not."""
+        pk = task_pk(tenant, self.kind, task_id)
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table,
+                            "Key": self._meta_key(tenant, task_id),
+                            "ConditionExpression": "lease_owner = :owner",
+                            "ExpressionAttributeValues": {":owner": {"S": owner}},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item({"pk": pk, "sk": f"STEP#{name}", "output": output}),
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
     def request_cancel(self, tenant: str, task_id: str) -> bool:
         try:
             self._db.update_item(

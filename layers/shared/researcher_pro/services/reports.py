@@ -1,0 +1,138 @@
+"""Reports as the API sees them: start one on a finished research, read it with a fresh download URL, list."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from researcher_pro.errors import Conflict, InvalidInput, NotFound
+from researcher_pro.models.common import Page, Usage, rfc3339
+from researcher_pro.models.reports import Report, ReportEvent, ReportEventPage, ReportRequest
+from researcher_pro.models.tasks import TaskMessage
+from researcher_pro.observability import metrics
+from researcher_pro.storage.queue import Queue
+from researcher_pro.storage.tasks import USAGE_FIELDS, TaskRepository
+
+REPORT_FIELDS = set(Report.model_fields) - {"usage", "download_url", "download_expires_at"}
+MAX_SECTIONS = 30
+Sections = list[dict[str, str]]
+
+
+class TemplateSections(Protocol):
+    """What reports need from templates: the current version of a tenant's (or a built-in) template
+    and its report sections, each {"title": str, "instructions": str}. An unknown or foreign template
+    raises NotFound (or returns None); either becomes a 422 naming `template_id`."""
+
+    def sections(self, tenant: str, template_id: str) -> tuple[int, Sections] | None: ...
+
+
+class DownloadLinks(Protocol):
+    def download_url(self, key: str, content_type: str, filename: str, expires_in: int) -> str: ...
+
+
+class ReportService:
+    def __init__(
+        self,
+        repo: TaskRepository,
+        research: TaskRepository,
+        queue: Queue,
+        links: DownloadLinks,
+        templates: TemplateSections | None,
+        stuck_after_seconds: int,
+        url_ttl_seconds: int,
+    ) -> None:
+        self._repo = repo
+        self._research = research
+        self._queue = queue
+        self._links = links
+        self._templates = templates
+        self._stuck_after = stuck_after_seconds
+        self._url_ttl = url_ttl_seconds
+
+    def start(self, tenant: str, request: ReportRequest) -> Report:
+        research = self._research.get(tenant, request.research_id)
+        if research is None:
+            raise NotFound(f"research_id: no research {request.research_id}")
+        if research["status"] != "succeeded":
+            raise Conflict(
+                f"research_id: research {request.research_id} is {research['status']}; "
+                "a report needs a research that has succeeded"
+            )
+        version, sections = self._template(tenant, request.template_id)
+        now = rfc3339(datetime.now(UTC))
+        record: dict[str, Any] = {
+            "id": f"rep_{uuid.uuid4().hex}",
+            "research_id": request.research_id,
+            "template_id": request.template_id,
+            "template_version": version,
+            "template_sections": sections,
+            "format": request.format,
+            "status": "queued",
+            "stage": None,
+            "step": "outline",
+            "progress": 0.0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        # Written before it is queued: if the send fails, the sweeper finds the record and queues it.
+        self._repo.create(tenant, record, due_at=time.time() + self._stuck_after)
+        self._queue.send(TaskMessage(task_id=record["id"], tenant=tenant, kind="report", step="outline"))
+        metrics.add_metric(name="ReportsStarted", unit=MetricUnit.Count, value=1)
+        return self._report(record, with_content=True)
+
+    def get(self, tenant: str, report_id: str) -> Report:
+        return self._report(self._record(tenant, report_id), with_content=True)
+
+    def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> Page[Report]:
+        records, next_cursor = self._repo.list_page(tenant, limit, cursor, status)
+        # Lists stay light: bodies and download URLs come with GET /v1/reports/{id}.
+        return Page[Report](items=[self._report(r, with_content=False) for r in records], next_cursor=next_cursor)
+
+    def events(self, tenant: str, report_id: str, after: int, limit: int) -> ReportEventPage:
+        self._record(tenant, report_id)
+        items = [ReportEvent.model_validate(e) for e in self._repo.events(tenant, report_id, after, limit)]
+        return ReportEventPage(items=items, next_after=items[-1].seq if items else after)
+
+    def _template(self, tenant: str, template_id: str | None) -> tuple[int | None, Sections | None]:
+        if template_id is None:
+            return None, None
+        if self._templates is None:
+            raise InvalidInput(f"template_id: no template {template_id}; templates are not available yet")
+        try:
+            found = self._templates.sections(tenant, template_id)
+        except NotFound:
+            found = None
+        if found is None:
+            raise InvalidInput(f"template_id: no template {template_id}")
+        version, sections = found
+        if not sections:
+            return version, None
+        return version, [
+            {"title": str(s["title"]), "instructions": str(s.get("instructions") or "")}
+            for s in sections[:MAX_SECTIONS]
+        ]
+
+    def _record(self, tenant: str, report_id: str) -> dict[str, Any]:
+        record = self._repo.get(tenant, report_id)
+        if record is None:
+            raise NotFound(f"no report {report_id}")
+        return record
+
+    def _report(self, record: dict[str, Any], with_content: bool) -> Report:
+        usage = Usage(**{name: record.get(f"usage_{name}", 0) for name in USAGE_FIELDS})
+        fields = {k: v for k, v in record.items() if k in REPORT_FIELDS}
+        if not with_content:
+            fields.pop("content", None)
+        links: dict[str, str] = {}
+        if with_content and record.get("status") == "succeeded" and record.get("body_key"):
+            # Signed afresh on every read, so a link is never older than its time limit.
+            filename = str(record["body_key"]).rsplit("/", 1)[-1]
+            links["download_url"] = self._links.download_url(
+                record["body_key"], record["content_type"], filename, self._url_ttl
+            )
+            links["download_expires_at"] = rfc3339(datetime.now(UTC) + timedelta(seconds=self._url_ttl))
+        return Report.model_validate({**fields, **links, "usage": usage})

@@ -1,0 +1,85 @@
+"""A template's sections shape the report, through the `TemplateSections` seam, against moto server.
+
+Templates are a separate capability; reports only need `sections(tenant, template_id)`. Here a
+template source that knows one template stands in for it, to show what reports do with any
+implementation: the recorded version, the template's sections in order, and a 422 for an unknown id.
+"""
+
+from __future__ import annotations
+
+import pytest
+from researcher_pro.config import get_settings
+from researcher_pro.container import Container
+from researcher_pro.errors import InvalidInput, NotFound
+from researcher_pro.models.documents import DocumentCreate
+from researcher_pro.models.reports import ReportRequest
+from researcher_pro.models.research import ResearchRequest
+from researcher_pro.models.tasks import TaskMessage
+from researcher_pro.services.steps import StepTask
+
+from infra.local.template import Stack
+
+TENANT = "templated"
+SECTIONS = [
+    {"title": "Market size", "instructions": "How big the market is, in units and in money."},
+    {"title": "Efficiency", "instructions": "How the efficiency holds up at minus temperatures."},
+    {"title": "Open questions", "instructions": "What the sources leave unanswered."},
+]
+
+
+class OneTemplate:
+    def sections(self, tenant: str, template_id: str) -> tuple[int, list[dict[str, str]]]:
+        if tenant == TENANT and template_id == "tpl_market":
+            return 3, SECTIONS
+        raise NotFound(f"no template {template_id}")
+
+
+def run_all_steps(runner: StepTask, task_id: str, kind: str) -> None:
+    for step in runner.steps:
+        message = TaskMessage(task_id=task_id, tenant=TENANT, kind=kind, step=step)  # type: ignore[arg-type]
+        assert runner.run_step(message, remaining_seconds=60, owner=f"test:{step}", receive_count=1) == "done"
+
+
+@pytest.fixture
+def container(stack: Stack) -> Container:
+    built = Container(get_settings())
+    built.__dict__["report_templates"] = OneTemplate()
+    return built
+
+
+def test_a_templates_sections_and_version_shape_the_report(container: Container) -> None:
+    container.documents.create(
+        TENANT,
+        DocumentCreate(
+            title="Heat pump market",
+            text="The heat pump market sold three million units in Europe last year. Cold-climate heat pumps "
+            "keep an efficiency of 2 at minus 15 degrees.",
+        ),
+    )
+    research = container.research.start(TENANT, ResearchRequest(query="heat pump market efficiency", depth="quick"))
+    run_all_steps(container.pipeline, research.id, "research")
+
+    report = container.reports.start(
+        TENANT, ReportRequest(research_id=research.id, template_id="tpl_market", format="markdown")
+    )
+    assert report.template_id == "tpl_market" and report.template_version == 3
+    run_all_steps(container.report_task, report.id, "report")
+
+    done = container.reports.get(TENANT, report.id)
+    assert done.status == "succeeded" and done.template_version == 3
+    assert done.sections == [s["title"] for s in SECTIONS]
+    content = done.content or ""
+    positions = [content.index(f"\n## {s['title']}\n") for s in SECTIONS] + [content.index("\n## Sources\n")]
+    assert positions == sorted(positions)
+    assert "three million units in Europe last year [1]." in content
+    assert "efficiency of 2 at minus 15 degrees [1]." in content
+    assert "No finding speaks to \u201cOpen questions\u201d directly" in content
+
+
+def test_an_unknown_or_foreign_template_is_422_naming_it(container: Container) -> None:
+    research = container.research.start(TENANT, ResearchRequest(query="anything", depth="quick"))
+    run_all_steps(container.pipeline, research.id, "research")
+    before = container.report_repo.list_page(TENANT, 100, None, None)[0]
+    with pytest.raises(InvalidInput, match="template_id: no template tpl_other"):
+        container.reports.start(TENANT, ReportRequest(research_id=research.id, template_id="tpl_other"))
+    assert container.report_repo.list_page(TENANT, 100, None, None)[0] == before
