@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from researcher_pro.config import Settings
+from researcher_pro.services.analyses import AnalysisService
 from researcher_pro.services.api_keys import ApiKeyService
 from researcher_pro.services.documents import DocumentService
 from researcher_pro.services.idempotency import IdempotentStarts
@@ -15,16 +16,19 @@ from researcher_pro.storage.api_keys import ApiKeyRepository
 from researcher_pro.storage.documents import DocumentRepository
 from researcher_pro.storage.queue import TaskQueue
 from researcher_pro.storage.tasks import TaskRepository
+from researcher_pro.storage.texts import TextStore
 from researcher_pro.storage.usage import UsageRepository
 
 if TYPE_CHECKING:
     from researcher_pro.providers.base import SearchProvider
     from researcher_pro.providers.retry import RetryPolicy
     from researcher_pro.realtime.sinks import EventSink
+    from researcher_pro.services.analysis_task import AnalysisTask
     from researcher_pro.services.analyst import Analyst
     from researcher_pro.services.pipeline import ResearchPipeline
     from researcher_pro.services.steps import StepTask, TaskPolicy
     from researcher_pro.services.tasks import TaskSweeper
+    from researcher_pro.services.text_analysts import TextAnalyst
     from researcher_pro.storage.cache import ResponseCache
 
 
@@ -38,6 +42,14 @@ class Container:
     @cached_property
     def research_repo(self) -> TaskRepository:
         return TaskRepository(self.settings.data_table, "research")
+
+    @cached_property
+    def analysis_repo(self) -> TaskRepository:
+        return TaskRepository(self.settings.data_table, "analysis")
+
+    @cached_property
+    def texts(self) -> TextStore:
+        return TextStore(self.settings.artifacts_bucket)
 
     @cached_property
     def document_repo(self) -> DocumentRepository:
@@ -64,6 +76,17 @@ class Container:
             self.settings.stuck_after_seconds,
             self.settings.event_ttl_days * 86_400,
             self.sinks,
+        )
+
+    @cached_property
+    def analyses(self) -> AnalysisService:
+        return AnalysisService(
+            self.analysis_repo,
+            self.research_repo,
+            self.texts,
+            self.queue,
+            self.settings.stuck_after_seconds,
+            offline=self.settings.offline_model,
         )
 
     @cached_property
@@ -99,7 +122,21 @@ class Container:
     @cached_property
     def runners(self) -> dict[str, StepTask]:
         """The worker's runner for each kind of task message."""
-        return {"research": self.pipeline}
+        return {"research": self.pipeline, "analysis": self.analysis_task}
+
+    @cached_property
+    def analysis_task(self) -> AnalysisTask:
+        from researcher_pro.services.analysis_task import AnalysisTask
+
+        return AnalysisTask(
+            repo=self.analysis_repo,
+            queue=self.queue,
+            cache=self._cache(),
+            texts=self.texts,
+            analyst=self._text_analyst(),
+            policy=self._task_policy(),
+            sinks=self.sinks,
+        )
 
     @cached_property
     def sweeper(self) -> TaskSweeper:
@@ -158,4 +195,18 @@ class Container:
             OpenAIStructuredModel(
                 self.settings.openai_api_key, self.settings.openai_base_url, self.settings.openai_model, self._policy()
             )
+        )
+
+    def _text_analyst(self) -> TextAnalyst:
+        from researcher_pro.services.text_analysts import ModelTextAnalyst, OfflineTextAnalyst
+
+        if self.settings.offline_model:
+            return OfflineTextAnalyst()
+        from researcher_pro.providers.openai_model import OpenAIStructuredModel
+
+        return ModelTextAnalyst(
+            OpenAIStructuredModel(
+                self.settings.openai_api_key, self.settings.openai_base_url, self.settings.openai_model, self._policy()
+            ),
+            self.settings.analysis_chunk_chars,
         )
