@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_serializer, field_validator, model_validator
 
 from researcher_pro.models.common import ErrorInfo, Status, StrictInput, Usage
 
@@ -102,6 +102,14 @@ class Analysis(BaseModel):
     usage: Usage = Usage()
     cancel_requested: bool = False
     error: ErrorInfo | None = None
+
+    @field_serializer("result")
+    def _requested_kinds_only(self, result: AnalysisResult | None) -> dict[str, Any] | None:
+        if result is None:
+            return None
+        # Kinds that were not asked for are left out rather than shown as null; a custom result keeps
+        # its own nulls, which the caller's schema may allow.
+        return {name: value for name, value in result.model_dump(mode="json").items() if value is not None}
 
 
 EventType = Literal["analysis.progress", "analysis.completed", "analysis.failed", "analysis.cancelled"]

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 TOPICS = 8
 KEY_POINTS = 6
 MAX_ENTITIES = 30
-# VADER's own thresholds for a sentence that leans one way.
+# VADER's own threshold for a sentence that leans one way; a whole text needs a clearer mean.
 LEANS = 0.05
+TEXT_LEANS = 0.1
 # Runs of capitalised words, allowing "of", "de", "&" ... inside ("Bank of England", "Procter & Gamble").
 WORD = r"(?:[A-Z][\w&'\u2019.-]*[\w&]|[A-Z])"
 CAPITALISED = re.compile(rf"\b{WORD}(?:\s+(?:of|de|van|von|du|la|&)?\s*{WORD})*")
@@ -106,9 +107,9 @@ def _sentiment(sentences: list[str]) -> dict[str, Any]:
     negative = sum(s <= -LEANS for s in scores) / len(scores)
     if positive >= 0.25 and negative >= 0.25 and abs(mean) < 0.5:
         label = "mixed"
-    elif mean >= LEANS:
+    elif mean >= TEXT_LEANS:
         label = "positive"
-    elif mean <= -LEANS:
+    elif mean <= -TEXT_LEANS:
         label = "negative"
     else:
         label = "neutral"
