@@ -2,11 +2,17 @@
 
 from researcher_pro.api.app import create_app
 from researcher_pro.api.lambda_entry import lambda_handler_for
-from researcher_pro.api.routers import documents, health, reports, research, usage
+from researcher_pro.api.routers import analyses, documents, health, reports, research, usage
 from researcher_pro.config import get_settings
 from researcher_pro.container import Container
 
 app = create_app(
-    Container(get_settings()), health.router, research.router, documents.router, usage.router, reports.router
+    Container(get_settings()),
+    health.router,
+    research.router,
+    analyses.router,
+    reports.router,
+    documents.router,
+    usage.router,
 )
 handler = lambda_handler_for(app)

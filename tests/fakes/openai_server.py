@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any
 
+from tests.fakes.analysis_content import ANALYSIS_SCHEMAS, analysis_content
 from tests.fakes.server import FakeServer
 
 NEVER_RETRIEVED = 99
@@ -20,6 +21,11 @@ NEVER_RETRIEVED = 99
 
 class FakeOpenAI(FakeServer):
     name = "openai"
+    # How many of the next custom extractions ignore the caller's schema.
+    off_schema_left = 0
+
+    def off_schema_next(self, count: int = 1) -> None:
+        self.off_schema_left = count
 
     def __init__(self) -> None:
         super().__init__()
@@ -27,6 +33,7 @@ class FakeOpenAI(FakeServer):
 
     def reset(self) -> None:
         super().reset()
+        self.off_schema_left = 0
         self.slow_when = None
 
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +44,10 @@ class FakeOpenAI(FakeServer):
         slow = self.slow_when
         if slow and slow[0] in user:
             time.sleep(slow[1])
-        content = json.dumps(self.content_for(schema["name"], user))
+        if schema["name"] in ANALYSIS_SCHEMAS:
+            content = json.dumps(analysis_content(schema, user, self._take_off_schema(schema["name"])))
+        else:
+            content = json.dumps(self.content_for(schema["name"], user))
         prompt_tokens = sum(len(m["content"]) for m in body["messages"]) // 4
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
@@ -58,6 +68,13 @@ class FakeOpenAI(FakeServer):
                 "total_tokens": prompt_tokens + len(content) // 4,
             },
         }
+
+    def _take_off_schema(self, schema_name: str) -> bool:
+        with self._lock:
+            if schema_name != "CustomExtraction" or self.off_schema_left <= 0:
+                return False
+            self.off_schema_left -= 1
+            return True
 
     def malformed(self, path: str, body: dict[str, Any]) -> bytes:
         # A well-formed completion whose content is not the requested JSON.

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     event_ttl_days: int = 30
     search_results_per_question: int = 8
     subquestion_concurrency: int = 8  # 1 runs sub-questions one after another
+    # Analyses: texts longer than this are split on paragraph boundaries and analysed part by part.
+    analysis_chunk_chars: int = Field(default=12_000, ge=1_000, le=100_000)
 
     # Reports.
     report_url_ttl_seconds: int = Field(default=900, ge=60, le=604_800)  # SigV4 allows at most 7 days

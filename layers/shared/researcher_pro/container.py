@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from researcher_pro.config import Settings
+from researcher_pro.services.analyses import AnalysisService
 from researcher_pro.services.api_keys import ApiKeyService
 from researcher_pro.services.documents import DocumentService
 from researcher_pro.services.idempotency import IdempotentStarts
@@ -19,18 +20,22 @@ from researcher_pro.storage.queue import TaskQueue
 from researcher_pro.storage.rate_limits import StartCounter
 from researcher_pro.storage.reports import ReportStore
 from researcher_pro.storage.tasks import TaskRepository
+from researcher_pro.storage.texts import TextStore
 from researcher_pro.storage.usage import UsageRepository
 
 if TYPE_CHECKING:
     from researcher_pro.providers.base import SearchProvider
+    from researcher_pro.providers.openai_model import OpenAIStructuredModel
     from researcher_pro.providers.retry import RetryPolicy
     from researcher_pro.realtime.sinks import EventSink
+    from researcher_pro.services.analysis_task import AnalysisTask
     from researcher_pro.services.analyst import Analyst
     from researcher_pro.services.pipeline import ResearchPipeline
     from researcher_pro.services.report_task import ReportTask
     from researcher_pro.services.report_writer import SectionWriter
     from researcher_pro.services.steps import StepTask, TaskPolicy
     from researcher_pro.services.tasks import TaskSweeper
+    from researcher_pro.services.text_analysts import TextAnalyst
     from researcher_pro.storage.cache import ResponseCache
 
 
@@ -44,6 +49,14 @@ class Container:
     @cached_property
     def research_repo(self) -> TaskRepository:
         return TaskRepository(self.settings.data_table, "research")
+
+    @cached_property
+    def analysis_repo(self) -> TaskRepository:
+        return TaskRepository(self.settings.data_table, "analysis")
+
+    @cached_property
+    def texts(self) -> TextStore:
+        return TextStore(self.settings.artifacts_bucket)
 
     @cached_property
     def document_repo(self) -> DocumentRepository:
@@ -84,6 +97,17 @@ class Container:
             self.settings.stuck_after_seconds,
             self.settings.event_ttl_days * 86_400,
             self.sinks,
+        )
+
+    @cached_property
+    def analyses(self) -> AnalysisService:
+        return AnalysisService(
+            self.analysis_repo,
+            self.research_repo,
+            self.texts,
+            self.queue,
+            self.settings.stuck_after_seconds,
+            offline=self.settings.offline_model,
         )
 
     @cached_property
@@ -152,7 +176,21 @@ class Container:
     @cached_property
     def runners(self) -> dict[str, StepTask]:
         """The worker's runner for each kind of task message."""
-        return {"research": self.pipeline, "report": self.report_task}
+        return {"research": self.pipeline, "analysis": self.analysis_task, "report": self.report_task}
+
+    @cached_property
+    def analysis_task(self) -> AnalysisTask:
+        from researcher_pro.services.analysis_task import AnalysisTask
+
+        return AnalysisTask(
+            repo=self.analysis_repo,
+            queue=self.queue,
+            cache=self._cache(),
+            texts=self.texts,
+            analyst=self._text_analyst(),
+            policy=self._task_policy(),
+            sinks=self.sinks,
+        )
 
     @cached_property
     def sweeper(self) -> TaskSweeper:
@@ -205,23 +243,25 @@ class Container:
 
         if self.settings.offline_model:
             return ExtractiveAnalyst()
-        from researcher_pro.providers.openai_model import OpenAIStructuredModel
-
-        return ModelAnalyst(
-            OpenAIStructuredModel(
-                self.settings.openai_api_key, self.settings.openai_base_url, self.settings.openai_model, self._policy()
-            )
-        )
+        return ModelAnalyst(self._model())
 
     def _section_writer(self) -> SectionWriter:
         from researcher_pro.services.report_writer import ExtractiveSectionWriter, ModelSectionWriter
 
         if self.settings.offline_model:
             return ExtractiveSectionWriter()
+        return ModelSectionWriter(self._model())
+
+    def _text_analyst(self) -> TextAnalyst:
+        from researcher_pro.services.text_analysts import ModelTextAnalyst, OfflineTextAnalyst
+
+        if self.settings.offline_model:
+            return OfflineTextAnalyst()
+        return ModelTextAnalyst(self._model(), self.settings.analysis_chunk_chars)
+
+    def _model(self) -> OpenAIStructuredModel:
         from researcher_pro.providers.openai_model import OpenAIStructuredModel
 
-        return ModelSectionWriter(
-            OpenAIStructuredModel(
-                self.settings.openai_api_key, self.settings.openai_base_url, self.settings.openai_model, self._policy()
-            )
+        return OpenAIStructuredModel(
+            self.settings.openai_api_key, self.settings.openai_base_url, self.settings.openai_model, self._policy()
         )

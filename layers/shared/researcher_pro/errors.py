@@ -80,6 +80,16 @@ class ProviderBadOutput(TaskFailure):
     code = "provider_bad_output"
 
 
+class RetryStep(Exception):
+    """This attempt failed in a way another may not (say, model output that breaks the caller's schema):
+    the step is retried from the queue, and after the last attempt the task fails with `code`."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
 class OutOfTime(Exception):
     """The invocation is about to time out; the step is retried in a fresh one."""
 

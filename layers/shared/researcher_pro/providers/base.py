@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -64,6 +65,29 @@ class ModelCall:
         }
 
 
+@dataclass(frozen=True)
+class JsonSchemaCall:
+    """A structured call on a plain JSON Schema (a caller's own, already in strict form) instead of a
+    pydantic model. `check` sees the decoded output before it is billed or cached and may reshape it
+    or raise; what it returns is the call's data."""
+
+    system: str
+    user: str
+    name: str
+    schema: dict[str, Any]
+    max_output_tokens: int = 2000
+    check: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
+
+    def as_request(self) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "user": self.user,
+            "schema": self.name,
+            "schema_body": self.schema,
+            "max_output_tokens": self.max_output_tokens,
+        }
+
+
 class SearchProvider(Protocol):
     provider: str
     model: str
@@ -79,4 +103,10 @@ class StructuredModel(Protocol):
 
     def complete(self, call: ModelCall, deadline: float) -> ProviderReply:
         """`data` is the model's JSON output, valid against `call.schema`."""
+        ...
+
+
+class JsonSchemaModel(StructuredModel, Protocol):
+    def complete_json(self, call: JsonSchemaCall, deadline: float) -> ProviderReply:
+        """`data` is the model's JSON object output, as `call.check` returned it."""
         ...

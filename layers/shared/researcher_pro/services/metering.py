@@ -17,6 +17,8 @@ from researcher_pro.config import ModelPrice
 from researcher_pro.errors import BudgetExceeded
 from researcher_pro.observability import metrics
 from researcher_pro.providers.base import (
+    JsonSchemaCall,
+    JsonSchemaModel,
     ModelCall,
     ProviderReply,
     SearchProvider,
@@ -82,6 +84,15 @@ class Meter:
             call.as_request(),
             estimate=((len(call.system) + len(call.user)) // 3, call.max_output_tokens, 1),
             invoke=lambda: model.complete(call, self.deadline),
+        )
+
+    def complete_json(self, model: JsonSchemaModel, call: JsonSchemaCall) -> dict[str, Any]:
+        return self._run(
+            model.provider,
+            model.model,
+            call.as_request(),
+            estimate=((len(call.system) + len(call.user)) // 3, call.max_output_tokens, 1),
+            invoke=lambda: model.complete_json(call, self.deadline),
         )
 
     def _run(

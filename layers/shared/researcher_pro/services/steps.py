@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.config import ModelPrice
-from researcher_pro.errors import OutOfTime, TaskFailure
+from researcher_pro.errors import OutOfTime, RetryStep, TaskFailure
 from researcher_pro.models.common import rfc3339
 from researcher_pro.models.tasks import TaskMessage
 from researcher_pro.observability import logger, metrics
@@ -89,6 +89,8 @@ class StepTask(ABC):
             return f"failed: {failure.code}"
         except OutOfTime as error:
             return self._retry_or_fail(record, owner, receive_count, "timeout", str(error), error)
+        except RetryStep as error:
+            return self._retry_or_fail(record, owner, receive_count, error.code, error.message, error)
         except Exception as error:
             logger.exception("step crashed", extra={"step": message.step, "kind": self.kind})
             return self._retry_or_fail(
