@@ -10,11 +10,13 @@ from researcher_pro.services.api_keys import ApiKeyService
 from researcher_pro.services.documents import DocumentService
 from researcher_pro.services.idempotency import IdempotentStarts
 from researcher_pro.services.research import ResearchService
+from researcher_pro.services.templates import BuiltinCatalog, TemplateService
 from researcher_pro.services.usage import UsageService
 from researcher_pro.storage.api_keys import ApiKeyRepository
 from researcher_pro.storage.documents import DocumentRepository
 from researcher_pro.storage.queue import TaskQueue
 from researcher_pro.storage.tasks import TaskRepository
+from researcher_pro.storage.templates import TemplateRepository
 from researcher_pro.storage.usage import UsageRepository
 
 if TYPE_CHECKING:
@@ -64,7 +66,12 @@ class Container:
             self.settings.stuck_after_seconds,
             self.settings.event_ttl_days * 86_400,
             self.sinks,
+            self.templates,
         )
+
+    @cached_property
+    def templates(self) -> TemplateService:
+        return TemplateService(TemplateRepository(self.settings.data_table), BuiltinCatalog())
 
     @cached_property
     def documents(self) -> DocumentService:

@@ -71,7 +71,7 @@ async def _validation(_: Request, error: Exception) -> JSONResponse:
 async def _domain(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return problem(error.status, error.detail, error.code, headers=headers)
+    return problem(error.status, error.detail, error.code, error.errors, headers=headers)
 
 
 async def _http(_: Request, error: Exception) -> JSONResponse:
