@@ -1,7 +1,8 @@
 """OpenAI Chat Completions with `response_format: json_schema` (strict), as the real API answers it.
 
 The content follows the requested schema: plans, findings citing the numbered sources it was shown
-(plus one citation of a source it never saw, which the pipeline must drop), and a cited answer.
+(plus one citation of a source it never saw, which the pipeline must drop), and a cited answer, either
+free-form or one body per requested section.
 """
 
 from __future__ import annotations
@@ -68,4 +69,18 @@ class FakeOpenAI(FakeServer):
             numbers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", user)})
             cited = " ".join(f"Point {i} [{n}]." for i, n in enumerate(numbers, 1))
             return {"answer": f"## Answer\n\n{cited} A claim with an invented source [{NEVER_RETRIEVED}]."}
+        if schema_name == "SectionedAnswer":
+            wanted, findings = user.split("\n\nSections:\n", 1)[1].split("\n\nFindings:\n", 1)
+            titles = re.findall(r"^## (.+)$", wanted, flags=re.MULTILINE)
+            numbers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", findings.split("\n\nSources:\n")[0])})
+            sections = [
+                {
+                    "title": title,
+                    "body": f"On {title.lower()}: a point [{numbers[i % len(numbers)]}]." if numbers else "",
+                }
+                for i, title in enumerate(titles)
+            ]
+            if sections:
+                sections[-1]["body"] += f" An invented source [{NEVER_RETRIEVED}]."
+            return {"sections": sections}
         raise AssertionError(f"unexpected schema {schema_name}")
