@@ -73,7 +73,10 @@ BAD_RESEARCH: list[tuple[str, Any, int, str]] = [
     ("zero budget", {"query": "ok", "max_cost_usd": 0}, 422, "body.max_cost_usd"),
     ("negative budget", {"query": "ok", "max_cost_usd": -1}, 422, "body.max_cost_usd"),
     ("budget as a string", {"query": "ok", "max_cost_usd": "0.5"}, 422, "body.max_cost_usd"),
-    ("unknown template", {"template_id": "nope"}, 422, "body"),
+    ("unknown template", {"template_id": "nope"}, 422, "body.template_id"),
+    ("query and template", {"query": "ok", "template_id": "builtin-market-overview"}, 422, "body"),
+    ("variables without template", {"query": "ok", "variables": {"a": "b"}}, 422, "body"),
+    ("template id of the wrong shape", {"template_id": "../etc"}, 422, "body.template_id"),
     ("oversized body", {"query": "x" * (3 * 1024 * 1024)}, 413, ""),
 ]
 
@@ -229,6 +232,10 @@ def test_openapi_document_describes_every_route(offline_cloud: Cloud) -> None:
         "/v1/research/{research_id}/events",
         "/v1/research/{research_id}/cancel",
         "/v1/documents",
+        "/v1/templates",
+        "/v1/templates/{template_id}",
+        "/v1/templates/{template_id}/versions",
+        "/v1/templates/{template_id}/render",
         "/v1/usage",
         "/v1/health",
         "/v1/reports",

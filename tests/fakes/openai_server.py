@@ -1,8 +1,9 @@
 """OpenAI Chat Completions with `response_format: json_schema` (strict), as the real API answers it.
 
 The content follows the requested schema: plans, findings citing the numbered sources it was shown
-(plus one citation of a source it never saw, which the pipeline must drop), a cited answer, and report
-sections that quote the last source's title (so a hostile title reaches the report through the model too).
+(plus one citation of a source it never saw, which the pipeline must drop), a cited answer (free-form or
+one body per requested template section), and report sections that quote the last source's title (so a
+hostile title reaches the report through the model too).
 """
 
 from __future__ import annotations
@@ -106,4 +107,18 @@ class FakeOpenAI(FakeServer):
                 "paragraphs": [f"**{section}**: {quoted} A claim with an invented source [{NEVER_RETRIEVED}]."],
                 "bullets": cited,
             }
+        if schema_name == "SectionedAnswer":
+            wanted, findings = user.split("\n\nSections:\n", 1)[1].split("\n\nFindings:\n", 1)
+            titles = re.findall(r"^## (.+)$", wanted, flags=re.MULTILINE)
+            numbers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", findings.split("\n\nSources:\n")[0])})
+            sections = [
+                {
+                    "title": title,
+                    "body": f"On {title.lower()}: a point [{numbers[i % len(numbers)]}]." if numbers else "",
+                }
+                for i, title in enumerate(titles)
+            ]
+            if sections:
+                sections[-1]["body"] += f" An invented source [{NEVER_RETRIEVED}]."
+            return {"sections": sections}
         raise AssertionError(f"unexpected schema {schema_name}")

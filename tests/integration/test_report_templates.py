@@ -1,37 +1,33 @@
-"""A template's sections shape the report, through the `TemplateSections` seam, against moto server.
-
-Templates are a separate capability; reports only need `sections(tenant, template_id)`. Here a
-template source that knows one template stands in for it, to show what reports do with any
-implementation: the recorded version, the template's sections in order, and a 422 for an unknown id.
-"""
+"""A template's sections shape the report, against moto server: the template service, the research and
+the report runner, wired as the functions wire them."""
 
 from __future__ import annotations
 
 import pytest
 from researcher_pro.config import get_settings
 from researcher_pro.container import Container
-from researcher_pro.errors import InvalidInput, NotFound
+from researcher_pro.errors import InvalidInput
 from researcher_pro.models.documents import DocumentCreate
 from researcher_pro.models.reports import ReportRequest
 from researcher_pro.models.research import ResearchRequest
 from researcher_pro.models.tasks import TaskMessage
+from researcher_pro.models.templates import TemplateInput
 from researcher_pro.services.steps import StepTask
 
 from infra.local.template import Stack
 
 TENANT = "templated"
 SECTIONS = [
-    {"title": "Market size", "instructions": "How big the market is, in units and in money."},
+    {"title": "Market size", "instructions": "How big the market is in {{ region }}, in units and in money."},
     {"title": "Efficiency", "instructions": "How the efficiency holds up at minus temperatures."},
     {"title": "Open questions", "instructions": "What the sources leave unanswered."},
 ]
-
-
-class OneTemplate:
-    def sections(self, tenant: str, template_id: str) -> tuple[int, list[dict[str, str]]]:
-        if tenant == TENANT and template_id == "tpl_market":
-            return 3, SECTIONS
-        raise NotFound(f"no template {template_id}")
+TEMPLATE = {
+    "name": "Market brief",
+    "variables": {"region": {"type": "string", "default": "Europe"}},
+    "prompt": "The heat pump market in {{ region }}",
+    "sections": SECTIONS,
+}
 
 
 def run_all_steps(runner: StepTask, task_id: str, kind: str) -> None:
@@ -42,9 +38,13 @@ def run_all_steps(runner: StepTask, task_id: str, kind: str) -> None:
 
 @pytest.fixture
 def container(stack: Stack) -> Container:
-    built = Container(get_settings())
-    built.__dict__["report_templates"] = OneTemplate()
-    return built
+    return Container(get_settings())
+
+
+def market_template(container: Container) -> str:
+    """A tenant's template at version 2 (the first version had no sections)."""
+    first = container.templates.create(TENANT, TemplateInput.model_validate({**TEMPLATE, "sections": []}))
+    return container.templates.update(TENANT, first.id, TemplateInput.model_validate(TEMPLATE)).id
 
 
 def test_a_templates_sections_and_version_shape_the_report(container: Container) -> None:
@@ -59,14 +59,15 @@ def test_a_templates_sections_and_version_shape_the_report(container: Container)
     research = container.research.start(TENANT, ResearchRequest(query="heat pump market efficiency", depth="quick"))
     run_all_steps(container.pipeline, research.id, "research")
 
+    template_id = market_template(container)
     report = container.reports.start(
-        TENANT, ReportRequest(research_id=research.id, template_id="tpl_market", format="markdown")
+        TENANT, ReportRequest(research_id=research.id, template_id=template_id, format="markdown")
     )
-    assert report.template_id == "tpl_market" and report.template_version == 3
+    assert report.template_id == template_id and report.template_version == 2
     run_all_steps(container.report_task, report.id, "report")
 
     done = container.reports.get(TENANT, report.id)
-    assert done.status == "succeeded" and done.template_version == 3
+    assert done.status == "succeeded" and done.template_version == 2
     assert done.sections == [s["title"] for s in SECTIONS]
     content = done.content or ""
     positions = [content.index(f"\n## {s['title']}\n") for s in SECTIONS] + [content.index("\n## Sources\n")]
@@ -82,4 +83,23 @@ def test_an_unknown_or_foreign_template_is_422_naming_it(container: Container) -
     before = container.report_repo.list_page(TENANT, 100, None, None)[0]
     with pytest.raises(InvalidInput, match="template_id: no template tpl_other"):
         container.reports.start(TENANT, ReportRequest(research_id=research.id, template_id="tpl_other"))
+    foreign = container.templates.create("another-tenant", TemplateInput.model_validate(TEMPLATE)).id
+    with pytest.raises(InvalidInput, match=f"template_id: no template {foreign}"):
+        container.reports.start(TENANT, ReportRequest(research_id=research.id, template_id=foreign))
     assert container.report_repo.list_page(TENANT, 100, None, None)[0] == before
+
+
+def test_a_report_on_a_templated_research_takes_the_sections_it_rendered(container: Container) -> None:
+    template_id = market_template(container)
+    research = container.research.start(
+        TENANT,
+        ResearchRequest.model_validate(
+            {"template_id": template_id, "variables": {"region": "Norway"}, "depth": "quick"}
+        ),
+    )
+    run_all_steps(container.pipeline, research.id, "research")
+    report = container.reports.start(TENANT, ReportRequest(research_id=research.id, format="json"))
+    assert report.template_id == template_id and report.template_version == 2
+    run_all_steps(container.report_task, report.id, "report")
+    done = container.reports.get(TENANT, report.id)
+    assert done.sections == [s["title"] for s in SECTIONS]

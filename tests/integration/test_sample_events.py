@@ -104,3 +104,21 @@ def test_research_runs_from_the_api_event_through_worker_events(stack: Stack) ->
     report = body(invoke(reports_api, get_report))
     assert report["status"] == "succeeded" and "minus 25 degrees Celsius" in report["content"]
     assert httpx.get(report["download_url"]).text == report["content"]
+
+
+def test_templates_events_create_list_render_and_refuse_a_builtin_delete(stack: Stack) -> None:
+    register_sample_key("sample-templates")
+    templates = load_function("templates_api")
+    created = invoke(templates, event("templates_api/create_template.json"))
+    assert created["statusCode"] == 201, created
+    assert body(created)["version"] == 1
+    listed = body(invoke(templates, event("templates_api/list_templates.json")))
+    ids = [t["id"] for t in listed["items"]]
+    # Built-in templates come first, then the tenant's own.
+    assert "builtin-market-overview" in ids and all(i.startswith("builtin-") for i in ids[:-1])
+    assert ids[-1] == body(created)["id"]
+    rendered = body(invoke(templates, event("templates_api/render_builtin.json")))
+    assert "residential heat pumps" in rendered["prompt"] and "Germany" in rendered["prompt"]
+    refused = invoke(templates, event("templates_api/delete_builtin_forbidden.json"))
+    assert refused["statusCode"] == 403
+    assert refused["headers"]["content-type"] == "application/problem+json"

@@ -11,8 +11,9 @@ from researcher_pro.services.api_keys import ApiKeyService
 from researcher_pro.services.documents import DocumentService
 from researcher_pro.services.idempotency import IdempotentStarts
 from researcher_pro.services.rate_limits import StartLimiter
-from researcher_pro.services.reports import ReportService, TemplateSections
+from researcher_pro.services.reports import ReportService
 from researcher_pro.services.research import ResearchService
+from researcher_pro.services.templates import BuiltinCatalog, TemplateService
 from researcher_pro.services.usage import UsageService
 from researcher_pro.storage.api_keys import ApiKeyRepository
 from researcher_pro.storage.documents import DocumentRepository
@@ -20,6 +21,7 @@ from researcher_pro.storage.queue import TaskQueue
 from researcher_pro.storage.rate_limits import StartCounter
 from researcher_pro.storage.reports import ReportStore
 from researcher_pro.storage.tasks import TaskRepository
+from researcher_pro.storage.templates import TemplateRepository
 from researcher_pro.storage.texts import TextStore
 from researcher_pro.storage.usage import UsageRepository
 
@@ -97,6 +99,7 @@ class Container:
             self.settings.stuck_after_seconds,
             self.settings.event_ttl_days * 86_400,
             self.sinks,
+            self.templates,
         )
 
     @cached_property
@@ -111,6 +114,10 @@ class Container:
         )
 
     @cached_property
+    def templates(self) -> TemplateService:
+        return TemplateService(TemplateRepository(self.settings.data_table), BuiltinCatalog())
+
+    @cached_property
     def documents(self) -> DocumentService:
         return DocumentService(self.document_repo)
 
@@ -119,18 +126,13 @@ class Container:
         return UsageService(UsageRepository(self.settings.data_table))
 
     @cached_property
-    def report_templates(self) -> TemplateSections | None:
-        """Where reports read a template's sections (`TemplateSections`); None: no templates yet."""
-        return None
-
-    @cached_property
     def reports(self) -> ReportService:
         return ReportService(
             self.report_repo,
             self.research_repo,
             self.queue,
             self.report_store,
-            self.report_templates,
+            self.templates,
             self.settings.stuck_after_seconds,
             self.settings.report_url_ttl_seconds,
         )

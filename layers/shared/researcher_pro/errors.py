@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     status = 400
     title = "Bad request"
     code = "bad_request"
 
-    def __init__(self, detail: str | None = None) -> None:
+    def __init__(self, detail: str | None = None, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
+        # Problem details' `errors`: [{"field": "body.variables.company", "message": "..."}]
+        self.errors = errors
 
 
 class NotFound(DomainError):
     status = 404
     title = "Not found"
     code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+    code = "forbidden"
 
 
 class Conflict(DomainError):

@@ -73,7 +73,7 @@ async def _domain(_: Request, error: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     if isinstance(error, RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
-    return problem(error.status, error.detail, error.code, headers=headers)
+    return problem(error.status, error.detail, error.code, error.errors, headers=headers)
 
 
 async def _http(_: Request, error: Exception) -> JSONResponse:

@@ -33,8 +33,10 @@ class ResearchRequest(StrictInput):
     recency: Recency | None = None
     domains: Annotated[list[Domain], Field(max_length=20)] = []
     max_cost_usd: Annotated[float, Field(gt=0, le=1000)] | None = None
-    template_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
-    variables: dict[str, Any] | None = None
+    template_id: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")] | None = (
+        None
+    )
+    variables: Annotated[dict[str, Any], Field(max_length=60)] | None = None
 
     @field_validator("sources")
     @classmethod
@@ -45,10 +47,9 @@ class ResearchRequest(StrictInput):
     def _query_or_template(self) -> ResearchRequest:
         if self.query is None and self.template_id is None:
             raise ValueError("either 'query' or 'template_id' is required")
-        if self.template_id is not None:
-            # Templates arrive with the templates capability; until then a template id names nothing.
-            raise ValueError("'template_id' names no template: templates are not available yet")
-        if self.variables is not None:
+        if self.query is not None and self.template_id is not None:
+            raise ValueError("give either 'query' or 'template_id', not both: a template renders the query")
+        if self.variables is not None and self.template_id is None:
             raise ValueError("'variables' is only allowed together with 'template_id'")
         return self
 
@@ -89,6 +90,9 @@ class Research(BaseModel):
     cancel_requested: bool = False
     error: ErrorInfo | None = None
     watch_id: str | None = None
+    template_id: str | None = None
+    template_version: int | None = None
+    variables: dict[str, Any] | None = Field(default=None, description="The template variables, as given")
 
 
 EventType = Literal[

@@ -6,7 +6,7 @@ They let the whole system run, and give useful cited answers, with no API keys a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rank_bm25 import BM25Plus
@@ -292,6 +292,19 @@ class OfflineAnalyst:
             source = by_n[n]
             lines += [f"> {_clip(source['snippet'], SNIPPET_CHARS)} [{n}]", f"> \u2014 {source['title']}", ""]
         return "\n".join(lines).rstrip() + "\n"
+
+    def section_bodies(self, findings: list[dict[str, Any]], sections: Sequence[Mapping[str, str]]) -> list[str]:
+        """Each finding under the section whose title and instructions share the most terms with it; findings
+        that match no section go under the first, which templates use for the overview."""
+        wanted = [set(terms(f"{s['title']} {s.get('instructions', '')}")) for s in sections]
+        placed: list[list[str]] = [[] for _ in sections]
+        for finding in findings:
+            words = set(terms(finding["text"]))
+            overlaps = [len(words & section) for section in wanted]
+            best = max(range(len(sections)), key=lambda i: (overlaps[i], -i))
+            cited = "".join(f"[{n}]" for n in finding["citations"])
+            placed[best if overlaps[best] else 0].append(f"- {finding['text']} {cited}")
+        return ["\n".join(lines) for lines in placed]
 
 
 def _clip(text: str, limit: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
@@ -19,8 +20,15 @@ class Analyst(Protocol):
     def analyse(self, question: str, sources: list[dict[str, Any]], meter: Meter) -> list[dict[str, Any]]: ...
 
     def synthesise(
-        self, query: str, findings: list[dict[str, Any]], sources: list[dict[str, Any]], meter: Meter
-    ) -> str: ...
+        self,
+        query: str,
+        findings: list[dict[str, Any]],
+        sources: list[dict[str, Any]],
+        meter: Meter,
+        sections: Sequence[Mapping[str, str]] = (),
+    ) -> str:
+        """A Markdown answer; with `sections` ({title, instructions}), one `## title` per section, in order."""
+        ...
 
 
 class ResearchPlan(BaseModel):
@@ -38,6 +46,24 @@ class FindingsReport(BaseModel):
 
 class SynthesizedAnswer(BaseModel):
     answer: str = Field(description="Markdown answer; every claim carries [n] markers of its sources")
+
+
+class AnswerSection(BaseModel):
+    title: str = Field(description="The section's title, exactly as given")
+    body: str = Field(description="Markdown without headings; every claim carries [n] markers of its sources")
+
+
+class SectionedAnswer(BaseModel):
+    sections: list[AnswerSection] = Field(description="One entry per requested section, in the order given")
+
+
+def assemble_sections(sections: Sequence[Mapping[str, str]], bodies: Sequence[str]) -> str:
+    """The answer's Markdown: the template's own titles as `##` headings, so the structure never drifts."""
+    parts = []
+    for section, body in zip(sections, list(bodies) + [""] * len(sections), strict=False):
+        text = body.strip() or "_Nothing in the retrieved sources addresses this section._"
+        parts.append(f"## {section['title']}\n\n{text}")
+    return "\n\n".join(parts) + "\n"
 
 
 class ModelAnalyst:
@@ -81,10 +107,17 @@ class ModelAnalyst:
         return [f.model_dump() for f in FindingsReport.model_validate(reply).findings]
 
     def synthesise(
-        self, query: str, findings: list[dict[str, Any]], sources: list[dict[str, Any]], meter: Meter
+        self,
+        query: str,
+        findings: list[dict[str, Any]],
+        sources: list[dict[str, Any]],
+        meter: Meter,
+        sections: Sequence[Mapping[str, str]] = (),
     ) -> str:
         listing = "\n".join(f"- {f['text']} {''.join(f'[{n}]' for n in f['citations'])}" for f in findings)
         titles = "\n".join(f"[{s['n']}] {s['title']}" for s in sources)
+        if sections:
+            return self._synthesise_sections(query, listing, titles, sections, meter)
         reply = meter.complete(
             self._model,
             ModelCall(
@@ -96,6 +129,34 @@ class ModelAnalyst:
             ),
         )
         return SynthesizedAnswer.model_validate(reply).answer
+
+    def _synthesise_sections(
+        self, query: str, listing: str, titles: str, sections: Sequence[Mapping[str, str]], meter: Meter
+    ) -> str:
+        wanted = "\n\n".join(
+            f"## {s['title']}\nInstructions: {s.get('instructions') or 'Cover what the findings say about this.'}"
+            for s in sections
+        )
+        reply = meter.complete(
+            self._model,
+            ModelCall(
+                system="You write a structured research answer from cited findings: one entry per requested "
+                "section, in the order given, with the section's title exactly as given, following its "
+                "instructions. Write section bodies in Markdown without headings. Keep every [n] marker next to "
+                "the claim it supports; never invent a source number. If no finding fits a section, say so.",
+                user=f"Query: {query}\n\nSections:\n{wanted}\n\nFindings:\n{listing or '(none)'}"
+                f"\n\nSources:\n{titles or '(none)'}",
+                schema=SectionedAnswer,
+                max_output_tokens=4000,
+            ),
+        )
+        written = SectionedAnswer.model_validate(reply).sections
+        by_title = {" ".join(s.title.lower().split()): s.body for s in written}
+        bodies = [
+            by_title.get(" ".join(section["title"].lower().split()), written[i].body if i < len(written) else "")
+            for i, section in enumerate(sections)
+        ]
+        return assemble_sections(sections, bodies)
 
 
 class ExtractiveAnalyst:
@@ -111,6 +172,13 @@ class ExtractiveAnalyst:
         return self._offline.analyse(question, sources)
 
     def synthesise(
-        self, query: str, findings: list[dict[str, Any]], sources: list[dict[str, Any]], meter: Meter
+        self,
+        query: str,
+        findings: list[dict[str, Any]],
+        sources: list[dict[str, Any]],
+        meter: Meter,
+        sections: Sequence[Mapping[str, str]] = (),
     ) -> str:
+        if sections:
+            return assemble_sections(sections, self._offline.section_bodies(findings, sections))
         return self._offline.synthesise(query, findings, sources)

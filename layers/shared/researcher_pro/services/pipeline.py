@@ -128,7 +128,9 @@ class ResearchPipeline(StepTask):
     def _synthesize(self, record: dict[str, Any], checkpoints: dict[str, Any], meter: Meter) -> StepResult:
         sources: list[dict[str, Any]] = checkpoints["search"]["sources"]
         analysis = checkpoints["analyze"]
-        answer = self._analyst.synthesise(record["query"], analysis["findings"], sources, meter)
+        # A template's sections, rendered when the research started, give the answer its headings.
+        sections: list[dict[str, str]] = record.get("template_sections") or []
+        answer = self._analyst.synthesise(record["query"], analysis["findings"], sources, meter, sections)
         answer, dropped = keep_retrieved_markers(answer, {s["n"] for s in sources})
         return StepResult(
             {

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -17,17 +18,21 @@ from researcher_pro.observability import metrics
 from researcher_pro.storage.queue import Queue
 from researcher_pro.storage.tasks import USAGE_FIELDS, TaskRepository
 
+if TYPE_CHECKING:
+    from researcher_pro.models.templates import RenderedTemplate, Template
+
 REPORT_FIELDS = set(Report.model_fields) - {"usage", "download_url", "download_expires_at"}
 MAX_SECTIONS = 30
 Sections = list[dict[str, str]]
 
 
 class TemplateSections(Protocol):
-    """What reports need from templates: the current version of a tenant's (or a built-in) template
-    and its report sections, each {"title": str, "instructions": str}. An unknown or foreign template
-    raises NotFound (or returns None); either becomes a 422 naming `template_id`."""
+    """What reports need from templates: a template (the tenant's own or a built-in) rendered with the
+    variables of the research it reports on. Raises NotFound for a template the tenant cannot see, and
+    InvalidInput for variables it cannot render with."""
 
-    def sections(self, tenant: str, template_id: str) -> tuple[int, Sections] | None: ...
+    def resolve(self, tenant: str, template_id: str) -> Template: ...
+    def render(self, tenant: str, template_id: str, variables: Mapping[str, Any]) -> RenderedTemplate: ...
 
 
 class DownloadLinks(Protocol):
@@ -41,7 +46,7 @@ class ReportService:
         research: TaskRepository,
         queue: Queue,
         links: DownloadLinks,
-        templates: TemplateSections | None,
+        templates: TemplateSections,
         stuck_after_seconds: int,
         url_ttl_seconds: int,
     ) -> None:
@@ -62,12 +67,18 @@ class ReportService:
                 f"research_id: research {request.research_id} is {research['status']}; "
                 "a report needs a research that has succeeded"
             )
-        version, sections = self._template(tenant, request.template_id)
+        template_id = request.template_id
+        if template_id is None or template_id == research.get("template_id"):
+            # The research's own template, as the research rendered it.
+            template_id = research.get("template_id")
+            version, sections = research.get("template_version"), research.get("template_sections")
+        else:
+            version, sections = self._template(tenant, template_id, research)
         now = rfc3339(datetime.now(UTC))
         record: dict[str, Any] = {
             "id": f"rep_{uuid.uuid4().hex}",
             "research_id": request.research_id,
-            "template_id": request.template_id,
+            "template_id": template_id,
             "template_version": version,
             "template_sections": sections,
             "format": request.format,
@@ -97,24 +108,21 @@ class ReportService:
         items = [ReportEvent.model_validate(e) for e in self._repo.events(tenant, report_id, after, limit)]
         return ReportEventPage(items=items, next_after=items[-1].seq if items else after)
 
-    def _template(self, tenant: str, template_id: str | None) -> tuple[int | None, Sections | None]:
-        if template_id is None:
-            return None, None
-        if self._templates is None:
-            raise InvalidInput(f"template_id: no template {template_id}; templates are not available yet")
+    def _template(self, tenant: str, template_id: str, research: dict[str, Any]) -> tuple[int | None, Sections | None]:
+        """Another template than the research used: its sections, with those of the research's
+        variables that it declares (the others take their defaults)."""
         try:
-            found = self._templates.sections(tenant, template_id)
-        except NotFound:
-            found = None
-        if found is None:
-            raise InvalidInput(f"template_id: no template {template_id}")
-        version, sections = found
-        if not sections:
-            return version, None
-        return version, [
-            {"title": str(s["title"]), "instructions": str(s.get("instructions") or "")}
-            for s in sections[:MAX_SECTIONS]
-        ]
+            template = self._templates.resolve(tenant, template_id)
+            variables = {k: v for k, v in (research.get("variables") or {}).items() if k in template.variables}
+            rendered = self._templates.render(tenant, template_id, variables)
+        except NotFound as missing:
+            raise InvalidInput(f"template_id: no template {template_id}") from missing
+        except InvalidInput as unusable:
+            raise InvalidInput(
+                f"template_id: template {template_id} cannot shape this report: {unusable.detail}"
+            ) from unusable
+        sections = [s.model_dump() for s in rendered.sections[:MAX_SECTIONS]]
+        return rendered.version, sections or None
 
     def _record(self, tenant: str, report_id: str) -> dict[str, Any]:
         record = self._repo.get(tenant, report_id)

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from researcher_pro.errors import Conflict, NotFound
+from researcher_pro.errors import Conflict, InvalidInput, NotFound
 from researcher_pro.models.common import TERMINAL_STATUSES, Page, Usage, rfc3339
 from researcher_pro.models.research import EventPage, Research, ResearchEvent, ResearchRequest
 from researcher_pro.models.tasks import TaskMessage
+from researcher_pro.models.templates import RenderedTemplate
 from researcher_pro.observability import metrics
 from researcher_pro.realtime.sinks import EventSink, emit
 from researcher_pro.storage.queue import Queue
 from researcher_pro.storage.tasks import USAGE_FIELDS, TaskRepository
 
 RESEARCH_FIELDS = set(Research.model_fields)
+
+
+class TemplateRenderer(Protocol):
+    def render(
+        self, tenant: str, template_id: str, variables: Mapping[str, Any], version: int | None = None
+    ) -> RenderedTemplate: ...
 
 
 class ResearchService:
@@ -30,8 +37,10 @@ class ResearchService:
         stuck_after_seconds: int,
         event_ttl_seconds: int,
         sinks: Sequence[EventSink] = (),
+        templates: TemplateRenderer | None = None,
     ) -> None:
         self._repo = repo
+        self._templates = templates
         self._sinks = sinks
         self._queue = queue
         self._stuck_after = stuck_after_seconds
@@ -42,6 +51,7 @@ class ResearchService:
         record: dict[str, Any] = {
             "id": f"res_{uuid.uuid4().hex}",
             "query": request.query,
+            **self._from_template(tenant, request),
             "depth": request.depth,
             "sources_requested": request.sources,
             "recency": request.recency,
@@ -59,6 +69,28 @@ class ResearchService:
         self._queue.send(TaskMessage(task_id=record["id"], tenant=tenant, kind="research", step="plan"))
         metrics.add_metric(name="RunsStarted", unit=MetricUnit.Count, value=1)
         return self._research({**record, "tenant": tenant})
+
+    def _from_template(self, tenant: str, request: ResearchRequest) -> dict[str, Any]:
+        """The rendered query and sections, and which template version made them."""
+        if request.template_id is None:
+            return {}
+        if self._templates is None:
+            raise InvalidInput("Templates are not available here")
+        variables = request.variables or {}
+        try:
+            rendered = self._templates.render(tenant, request.template_id, variables)
+        except NotFound as missing:
+            raise InvalidInput(
+                f"Invalid request: body.template_id ({missing.detail})",
+                [{"field": "body.template_id", "message": missing.detail}],
+            ) from missing
+        return {
+            "query": rendered.prompt,
+            "template_id": rendered.template_id,
+            "template_version": rendered.version,
+            "variables": variables,
+            "template_sections": [s.model_dump() for s in rendered.sections],
+        }
 
     def get(self, tenant: str, research_id: str) -> Research:
         return self._research(self._record(tenant, research_id))
