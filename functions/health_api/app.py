@@ -2,9 +2,11 @@
 
 from researcher_pro.api.app import create_app
 from researcher_pro.api.lambda_entry import lambda_handler_for
-from researcher_pro.api.routers import documents, health, research, usage
+from researcher_pro.api.routers import documents, health, research, usage, watches
 from researcher_pro.config import get_settings
 from researcher_pro.container import Container
 
-app = create_app(Container(get_settings()), health.router, research.router, documents.router, usage.router)
+app = create_app(
+    Container(get_settings()), health.router, research.router, documents.router, usage.router, watches.router
+)
 handler = lambda_handler_for(app)

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     search_results_per_question: int = 8
     subquestion_concurrency: int = 8  # 1 runs sub-questions one after another
 
+    # Watches.
+    min_schedule_seconds: int = 3600  # a watch's schedule may not fire more often than this
+    watch_start_grace_seconds: int = 120  # a run not confirmed started by then is started by the scheduler
+    webhook_allow_loopback: bool = False  # local testing only: loopback (and http) webhook URLs
+    webhook_timeout_seconds: float = 5.0
+    webhook_attempts: int = 3
+
     # Where rp-admin --local finds the local cloud.
     local_aws_port: int = 5000
 
