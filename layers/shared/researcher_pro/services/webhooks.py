@@ -54,8 +54,8 @@ def _forbidden(address: Address, allow_loopback: bool) -> str | None:
         ("is_unspecified", "an unspecified address"),
         ("is_link_local", "a link-local address"),
         ("is_multicast", "a multicast address"),
-        ("is_private", "a private address"),
         ("is_reserved", "a reserved address"),
+        ("is_private", "a private address"),
     )
     for attribute, reason in checks:
         if getattr(address, attribute):
