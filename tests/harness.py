@@ -37,8 +37,11 @@ def venv_bin(name: str) -> Path:
 class Cloud:
     def __init__(self, env: dict[str, str], start_timeout: float = 90) -> None:
         self.http_port, self.aws_port = free_port(), free_port()
+        # Not the AWS, Powertools or RP_ settings of this process (the integration tests' moto among them):
+        # the local cloud configures its functions itself.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RP_", "POWERTOOLS_"))}
         self.env = {
-            **os.environ,
+            **inherited,
             "RP_LOCAL_HTTP_PORT": str(self.http_port),
             "RP_LOCAL_AWS_PORT": str(self.aws_port),
             "RP_LOCAL_TICK_SECONDS": "1",

@@ -152,6 +152,13 @@ def test_unsafe_webhooks_and_bad_schedules_are_refused_and_nothing_is_stored(clo
     assert response.status_code == 422 and "shedule" in response.text
     assert http.get("/v1/watches").json() == {"items": [], "next_cursor": None}
     assert http.post("/v1/watches/wat_nope/run").status_code == 404
+    # A retried create with the same Idempotency-Key makes one watch.
+    paused = {**base, "enabled": False}
+    first = http.post("/v1/watches", json=paused, headers={"Idempotency-Key": "create-1"})
+    again = http.post("/v1/watches", json=paused, headers={"Idempotency-Key": "create-1"})
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert first.json()["runs"] == 0 and first.json()["next_run_at"] is None
+    assert [w["id"] for w in http.get("/v1/watches").json()["items"]] == [first.json()["id"]]
     http.close()
 
 

@@ -15,7 +15,7 @@ from researcher_pro.storage.tasks import TaskRepository
 
 from infra.local.template import Stack
 from tests.integration.conftest import invoke, load_function
-from tests.integration.test_sample_events import body, event, register_sample_key
+from tests.integration.test_sample_events import body, event
 
 
 def service() -> WatchService:
@@ -159,16 +159,63 @@ def test_a_new_schedule_moves_the_next_run(stack: Stack) -> None:
     assert updated.next_run_at[8:10] == "01"
 
 
+def signed(name: str, key: str) -> dict[str, Any]:
+    """A sample event carrying `key` (the shared sample key stays unregistered for the other tests)."""
+    sample = event(name)
+    sample["headers"]["authorization"] = f"Bearer {key}"
+    return sample
+
+
 def test_sample_events_create_list_and_schedule(stack: Stack) -> None:
-    register_sample_key("sample-watches")
+    from researcher_pro.config import get_settings
+    from researcher_pro.services.api_keys import ApiKeyService
+    from researcher_pro.storage.api_keys import ApiKeyRepository
+
+    key = f"rp_watch-sample-{uuid.uuid4().hex}"
+    ApiKeyService(ApiKeyRepository(get_settings().data_table)).issue("sample-watches", key)
     api, scheduler = load_function("watches_api"), load_function("refresh_scheduler")
-    created = invoke(api, event("watches_api/create_watch.json"))
+    created = invoke(api, signed("watches_api/create_watch.json", key))
     assert created["statusCode"] == 201, created
     watch = body(created)
     assert watch["schedule"] == "cron(0 9 ? * MON *)" and watch["runs"] == 1
-    listed = body(invoke(api, event("watches_api/list_watches.json")))
+    listed = body(invoke(api, signed("watches_api/list_watches.json", key)))
     assert watch["id"] in [w["id"] for w in listed["items"]]
-    missing = invoke(api, event("watches_api/get_missing_watch.json"))
+    missing = invoke(api, signed("watches_api/get_missing_watch.json", key))
     assert missing["statusCode"] == 404
-    assert set(invoke(scheduler, event("refresh_scheduler/scheduled.json"))) == {"started", "skipped", "resumed"}
+    assert set(invoke(scheduler, event("refresh_scheduler/scheduled.json"))) == {
+        "started",
+        "skipped",
+        "resumed",
+        "errors",
+    }
     assert json.loads(created["body"])["webhook_secret"] is None
+
+
+def test_schedules_more_frequent_than_the_setting_are_refused(stack: Stack) -> None:
+    from researcher_pro.services.schedules import InvalidSchedule
+
+    watches = service()
+    tenant = f"t-{uuid.uuid4().hex[:6]}"
+    for schedule, gap in (("rate(30 minutes)", 1800), ("cron(0,30 9 ? * MON-FRI *)", 1800)):
+        try:
+            new_watch(watches, tenant, schedule)
+        except InvalidSchedule as refused:
+            assert f"can fire {gap} seconds apart" in refused.detail and "every 3600 seconds" in refused.detail
+        else:
+            raise AssertionError(f"{schedule} was accepted")
+    assert watches.list(tenant, 10, None).items == []
+
+
+def test_a_schedule_that_has_fired_for_the_last_time_leaves_the_due_index(stack: Stack) -> None:
+    from datetime import UTC, datetime
+
+    watches = service()
+    tenant = f"t-{uuid.uuid4().hex[:6]}"
+    year = datetime.now(UTC).year + 1
+    watch_id = new_watch(watches, tenant, f"cron(0 12 1 1 ? {year})")["id"]
+    last = datetime(year, 1, 1, 12, tzinfo=UTC).timestamp()
+    assert next_run(watches, tenant, watch_id) == last
+    watches.run_due(last + 60)
+    assert triggers(watches, tenant, watch_id) == ["schedule", "baseline"]
+    assert watches.get(tenant, watch_id).next_run_at is None
+    assert watches.run_due(last + 3600)["errors"] == 0

@@ -74,14 +74,15 @@ class Schedule:
         return shortest
 
 
-def parse_schedule(expression: str) -> Schedule:
+def parse_schedule(expression: str, require_future: bool = True) -> Schedule:
+    """`require_future=False` reads back a stored schedule that may have fired for the last time."""
     text = expression.strip()
     if text.startswith("rate("):
         return _parse_rate(text)
     cron = _CRON.match(text)
     if not cron:
         raise InvalidSchedule("a schedule is rate(value unit) or cron(minute hour day-of-month month day-of-week year)")
-    return _parse_cron(text, cron.group(1).split())
+    return _parse_cron(text, cron.group(1).split(), require_future)
 
 
 def _parse_rate(text: str) -> Schedule:
@@ -99,7 +100,7 @@ def _parse_rate(text: str) -> Schedule:
     return Schedule(text, rate_seconds=value * _UNIT_SECONDS[singular])
 
 
-def _parse_cron(text: str, fields: list[str]) -> Schedule:
+def _parse_cron(text: str, fields: list[str], require_future: bool) -> Schedule:
     if len(fields) != len(_FIELDS):
         raise InvalidSchedule(f"cron() takes 6 fields ({', '.join(_FIELDS)}); {len(fields)} given")
     day_of_month, day_of_week = fields[2], fields[4]
@@ -119,7 +120,7 @@ def _parse_cron(text: str, fields: list[str]) -> Schedule:
         raise InvalidSchedule(f"cron(): {reason}") from error
     schedule = Schedule(text, _cron=parsed, _last_weekday=last_weekday)
     now = datetime.now(UTC)
-    if schedule.next_after(now, now) is None:
+    if require_future and schedule.next_after(now, now) is None:
         raise InvalidSchedule("cron(): the schedule never fires from now on")
     return schedule
 

@@ -226,7 +226,7 @@ class WatchService:
             schedule = self._schedule(given["schedule"], now)
             changes["schedule"] = schedule.expression
         elif enabled != record["enabled"]:
-            schedule = parse_schedule(record["schedule"])
+            schedule = parse_schedule(record["schedule"], require_future=False)
         else:  # neither the schedule nor the flag changed: the next run time stays
             if enabled and record.get("next_run_at") is not None:
                 return due_sort_key(int(record["next_run_at"]), tenant, watch_id, META)
@@ -265,19 +265,24 @@ class WatchService:
     def run_due(self, now: float | None = None, limit: int = 100) -> dict[str, int]:
         """Start every watch whose next run time has come, and finish starts that were cut short."""
         now = time.time() if now is None else now
-        counts = {"started": 0, "skipped": 0, "resumed": 0}
+        counts = {"started": 0, "skipped": 0, "resumed": 0, "errors": 0}
         for shard in range(DUE_SHARDS):
             for item in self._repo.due(shard, int(now), limit):
-                if item["sk"] == META:
-                    counts["started" if self._advance(item, now) else "skipped"] += 1
-                else:
-                    self.start_run(item)
-                    counts["resumed"] += 1
+                try:
+                    if item["sk"] == META:
+                        counts["started" if self._advance(item, now) else "skipped"] += 1
+                    else:
+                        self.start_run(item)
+                        counts["resumed"] += 1
+                except Exception:
+                    # One watch's trouble must not hold up the others; a recorded run is resumed next tick.
+                    logger.exception("a due watch could not be handled", extra={"watch": item.get("id")})
+                    counts["errors"] += 1
         return counts
 
     def _advance(self, watch: dict[str, Any], now: float) -> bool:
         tenant, watch_id = watch["tenant"], watch["id"]
-        schedule = parse_schedule(watch["schedule"])
+        schedule = parse_schedule(watch["schedule"], require_future=False)
         # The first fire time after now, not after the missed one: missed runs collapse into this one.
         upcoming = schedule.next_after(
             datetime.fromtimestamp(now, UTC), datetime.fromtimestamp(watch["schedule_anchor"], UTC)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 
-from researcher_pro.api.dependencies import ContainerDep, Cursor, Limit, Tenant
+from researcher_pro.api.dependencies import ContainerDep, Cursor, IdempotencyKey, Limit, Tenant
 from researcher_pro.models.common import Page
 from researcher_pro.models.watches import Watch, WatchCreated, WatchRequest, WatchRun, WatchUpdate
 
@@ -17,11 +17,19 @@ WatchId = Annotated[str, "watch id"]
 @router.post(
     "",
     status_code=201,
-    response_model_exclude_none=False,
+    response_model=WatchCreated,
     summary="Create a watch: its baseline run starts now, then it re-runs on its schedule",
 )
-def create_watch(body: WatchRequest, tenant: Tenant, services: ContainerDep) -> WatchCreated:
-    return services.watches.create(tenant, body)
+def create_watch(
+    body: WatchRequest, tenant: Tenant, services: ContainerDep, idempotency_key: IdempotencyKey = None
+) -> Any:
+    return services.idempotency.run(
+        tenant,
+        idempotency_key,
+        "watch.create",
+        body.model_dump(mode="json"),
+        lambda: services.watches.create(tenant, body).model_dump(mode="json"),
+    )
 
 
 @router.get("", summary="List watches, newest first")
@@ -49,9 +57,15 @@ def delete_watch(watch_id: WatchId, tenant: Tenant, services: ContainerDep) -> R
     return Response(status_code=204)
 
 
-@router.post("/{watch_id}/run", status_code=202, summary="Run a watch now")
-def run_watch(watch_id: WatchId, tenant: Tenant, services: ContainerDep) -> WatchRun:
-    return services.watches.run_now(tenant, watch_id)
+@router.post("/{watch_id}/run", status_code=202, response_model=WatchRun, summary="Run a watch now")
+def run_watch(watch_id: WatchId, tenant: Tenant, services: ContainerDep, idempotency_key: IdempotencyKey = None) -> Any:
+    return services.idempotency.run(
+        tenant,
+        idempotency_key,
+        "watch.run",
+        {"watch_id": watch_id},
+        lambda: services.watches.run_now(tenant, watch_id).model_dump(mode="json"),
+    )
 
 
 @router.get("/{watch_id}/runs", summary="A watch's runs, newest first, each with its diff against the one before")
