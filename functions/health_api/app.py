@@ -2,7 +2,7 @@
 
 from researcher_pro.api.app import create_app
 from researcher_pro.api.lambda_entry import lambda_handler_for
-from researcher_pro.api.routers import analyses, documents, health, reports, research, templates, usage
+from researcher_pro.api.routers import analyses, documents, health, reports, research, templates, usage, watches
 from researcher_pro.config import get_settings
 from researcher_pro.container import Container
 
@@ -15,5 +15,6 @@ app = create_app(
     documents.router,
     usage.router,
     templates.router,
+    watches.router,
 )
 handler = lambda_handler_for(app)

@@ -4,19 +4,49 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import boto3
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import MotoRequestHandler, ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from infra.local.template import REGION, Stack
+
+
+class OneDynamoDBRequestAtATime:
+    """DynamoDB applies every request, transactions included, in isolation. moto serves requests on
+    threads without locking its tables, so two conditional writes racing for one item can both pass
+    their condition. Serialising DynamoDB requests gives the local cloud DynamoDB's isolation, which
+    every lease, version and due-time condition in Researcher Pro relies on."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self._app(environ, start_response)
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+class IsolatedMotoServer(ThreadedMotoServer):
+    def _server_entry(self) -> None:
+        # As ThreadedMotoServer's own, with the application wrapped.
+        app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
 
 def start_moto(port: int) -> ThreadedMotoServer:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the output
     # werkzeug writes headers and body separately; with Nagle on, every AWS call waits ~40 ms for an ACK.
     MotoRequestHandler.disable_nagle_algorithm = True
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = IsolatedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return server
 

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
     report_url_ttl_seconds: int = Field(default=900, ge=60, le=604_800)  # SigV4 allows at most 7 days
     report_inline_bytes: int = Field(default=65_536, ge=0, le=262_144)  # bodies up to this come inline too
 
+    # Watches.
+    min_schedule_seconds: int = 3600  # a watch's schedule may not fire more often than this
+    watch_start_grace_seconds: int = 120  # a run not confirmed started by then is started by the scheduler
+    webhook_allow_loopback: bool = False  # local testing only: loopback (and http) webhook URLs
+    webhook_timeout_seconds: float = 5.0
+    webhook_attempts: int = 3
+
     # Where rp-admin --local finds the local cloud.
     local_aws_port: int = 5000
 

@@ -38,7 +38,11 @@ if TYPE_CHECKING:
     from researcher_pro.services.steps import StepTask, TaskPolicy
     from researcher_pro.services.tasks import TaskSweeper
     from researcher_pro.services.text_analysts import TextAnalyst
+    from researcher_pro.services.watch_events import WatchRunNotifier
+    from researcher_pro.services.watches import WatchRuns, WatchService
+    from researcher_pro.services.webhooks import WebhookPolicy
     from researcher_pro.storage.cache import ResponseCache
+    from researcher_pro.storage.watches import WatchRepository
 
 
 class Container:
@@ -140,7 +144,51 @@ class Container:
     @cached_property
     def sinks(self) -> list[EventSink]:
         """Where committed progress events go after the log (the WebSocket fan-out)."""
-        return []
+        sinks: list[EventSink] = []
+        # Turns a watch's finished research into `watch.run_completed` for the other sinks in this list.
+        sinks.append(self._watch_notifier(sinks))
+        return sinks
+
+    # --- watches ---------------------------------------------------------------------------------
+    @cached_property
+    def watch_repo(self) -> WatchRepository:
+        from researcher_pro.storage.watches import WatchRepository
+
+        return WatchRepository(self.settings.data_table)
+
+    @cached_property
+    def watch_runs(self) -> WatchRuns:
+        from researcher_pro.services.watches import WatchRuns
+
+        return WatchRuns(self.watch_repo, self.research_repo)
+
+    @cached_property
+    def webhook_policy(self) -> WebhookPolicy:
+        from researcher_pro.services.webhooks import WebhookPolicy
+
+        return WebhookPolicy(allow_loopback=self.settings.webhook_allow_loopback)
+
+    @cached_property
+    def watches(self) -> WatchService:
+        from researcher_pro.services.watches import WatchService
+
+        return WatchService(
+            self.watch_repo,
+            self.watch_runs,
+            self.research,
+            self.webhook_policy,
+            self.settings.min_schedule_seconds,
+            self.settings.watch_start_grace_seconds,
+        )
+
+    def _watch_notifier(self, sinks: list[EventSink]) -> WatchRunNotifier:
+        from researcher_pro.services.watch_events import WatchRunNotifier
+        from researcher_pro.services.webhooks import WebhookSender
+
+        sender = WebhookSender(
+            self.webhook_policy, self.settings.webhook_timeout_seconds, self.settings.webhook_attempts
+        )
+        return WatchRunNotifier(self.research_repo, self.watch_repo, self.watch_runs, sender, sinks)
 
     @cached_property
     def pipeline(self) -> ResearchPipeline:

@@ -68,11 +68,16 @@ class Meter:
     calls: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def search(self, provider: SearchProvider, query: SearchQuery) -> dict[str, Any]:
+    def search(self, provider: SearchProvider, query: SearchQuery, fresh_for: str | None = None) -> dict[str, Any]:
+        """`fresh_for` (a run's id) keeps earlier runs' cached results out: a refresh must see today's web,
+        while a retried step of that same run still finds the results it already paid for."""
+        request = query.as_request()
+        if fresh_for:
+            request = {**request, "fresh_for": fresh_for}
         return self._run(
             provider.provider,
             provider.model,
-            query.as_request(),
+            request,
             estimate=(200, 1000, 1),
             invoke=lambda: provider.search(query, self.deadline),
         )

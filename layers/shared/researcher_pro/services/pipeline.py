@@ -89,7 +89,9 @@ class ResearchPipeline(StepTask):
             found: list[Any] = []
             if use_web and self._web is not None:
                 query = SearchQuery(question, record.get("recency"), tuple(record.get("domains") or ()), limit)
-                found += meter.search(self._web, query)["results"]
+                # A watch's refresh searches afresh; its model calls still hit the cache when sources are unchanged.
+                fresh_for = record["id"] if record.get("watch_id") else None
+                found += meter.search(self._web, query, fresh_for)["results"]
             if index is not None:
                 found += [r.__dict__ for r in index.search(question, limit)]
             return found

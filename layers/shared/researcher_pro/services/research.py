@@ -46,10 +46,14 @@ class ResearchService:
         self._stuck_after = stuck_after_seconds
         self._event_ttl = event_ttl_seconds
 
-    def start(self, tenant: str, request: ResearchRequest) -> Research:
+    def start(
+        self, tenant: str, request: ResearchRequest, watch_id: str | None = None, research_id: str | None = None
+    ) -> Research:
+        """Start a research run. With `research_id` (chosen up front by a caller that recorded it first) the
+        start is idempotent: a retry finds the research already there and only makes sure it is queued."""
         now = rfc3339(datetime.now(UTC))
         record: dict[str, Any] = {
-            "id": f"res_{uuid.uuid4().hex}",
+            "id": research_id or f"res_{uuid.uuid4().hex}",
             "query": request.query,
             **self._from_template(tenant, request),
             "depth": request.depth,
@@ -63,9 +67,18 @@ class ResearchService:
             "progress": 0.0,
             "created_at": now,
             "updated_at": now,
+            "watch_id": watch_id,
         }
         # Written before it is queued: if the send fails, the sweeper finds the record and queues it.
-        self._repo.create(tenant, record, due_at=time.time() + self._stuck_after)
+        due_at = time.time() + self._stuck_after
+        if research_id is None:
+            self._repo.create(tenant, record, due_at=due_at)
+        elif not self._repo.create_if_absent(tenant, record, due_at=due_at):
+            existing = self._record(tenant, research_id)
+            if existing["status"] == "queued" and existing.get("step") == "plan":
+                # The first attempt may have died before sending; a duplicate message is harmless.
+                self._queue.send(TaskMessage(task_id=research_id, tenant=tenant, kind="research", step="plan"))
+            return self._research(existing)
         self._queue.send(TaskMessage(task_id=record["id"], tenant=tenant, kind="research", step="plan"))
         metrics.add_metric(name="RunsStarted", unit=MetricUnit.Count, value=1)
         return self._research({**record, "tenant": tenant})

@@ -52,6 +52,21 @@ class TaskRepository:
         reply = self._db.get_item(TableName=self._table, Key=self._meta_key(tenant, task_id), ConsistentRead=True)
         return from_item(reply["Item"]) if "Item" in reply else None
 
+    def get_many(self, tenant: str, task_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Records by id (missing ones left out), in one batch read per hundred."""
+        found: dict[str, dict[str, Any]] = {}
+        wanted = list(dict.fromkeys(task_ids))
+        for offset in range(0, len(wanted), 100):
+            keys = [self._meta_key(tenant, task_id) for task_id in wanted[offset : offset + 100]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                reply = self._db.batch_get_item(RequestItems=request)
+                for item in reply["Responses"].get(self._table, []):
+                    record = from_item(item)
+                    found[record["id"]] = record
+                request = reply.get("UnprocessedKeys") or {}
+        return found
+
     def list_page(
         self, tenant: str, limit: int, cursor: str | None, status: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
@@ -133,6 +148,16 @@ class TaskRepository:
             **record,
         }
         self._db.put_item(TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+
+    def create_if_absent(self, tenant: str, record: dict[str, Any], due_at: float) -> bool:
+        """`create`, idempotent on the record's id: False when a record with that id already exists."""
+        try:
+            self.create(tenant, record, due_at)
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
 
     def claim_step(
         self, tenant: str, task_id: str, step: str, owner: str, lease_until: float, now: float

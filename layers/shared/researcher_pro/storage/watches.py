@@ -1,0 +1,285 @@
+"""Watches and their runs: one item collection per watch (`META` and `RUN#<started_at>#<research id>`).
+
+The scheduler's work list is a sparse index, gsi3 (`gsi3pk = DUE#<shard>`, `gsi3sk = <due epoch>#...`):
+- an enabled watch is in it at its next run time (disabled or deleted: not in it);
+- a run whose research is not yet confirmed started is in it too, a short grace period after it was
+  written, so a crash between recording a run and starting its research is finished by the scheduler.
+Moving a watch forward is one transaction: the conditional advance of its next run time (on the very
+due time that was read) and the new run record (with its research id chosen up front).
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from researcher_pro.errors import InvalidCursor
+from researcher_pro.storage.aws import client, from_item, is_conditional_failure, to_attr, to_item
+from researcher_pro.storage.pagination import decode_cursor, encode_cursor
+
+DUE_SHARDS = 4  # spreads the due index over a few partitions; the scheduler reads them all
+META = "META"
+RUN_PREFIX = "RUN#"
+
+
+def watch_pk(tenant: str, watch_id: str) -> str:
+    return f"T#{tenant}#W#{watch_id}"
+
+
+def watch_list_pk(tenant: str) -> str:
+    return f"T#{tenant}#W"
+
+
+def due_partition(tenant: str, watch_id: str) -> str:
+    return f"DUE#{zlib.crc32(f'{tenant}#{watch_id}'.encode()) % DUE_SHARDS}"
+
+
+def due_sort_key(due_at: int, tenant: str, watch_id: str, what: str) -> str:
+    return f"{due_at:012d}#{tenant}#{watch_id}#{what}"
+
+
+def run_sort_key(started_at: str, research_id: str) -> str:
+    return f"{RUN_PREFIX}{started_at}#{research_id}"
+
+
+class WatchRepository:
+    def __init__(self, table: str) -> None:
+        self._table = table
+        self._db = client("dynamodb")
+
+    # --- reads -----------------------------------------------------------------------------------
+    def get(self, tenant: str, watch_id: str) -> dict[str, Any] | None:
+        reply = self._db.get_item(TableName=self._table, Key=self._key(tenant, watch_id, META), ConsistentRead=True)
+        return from_item(reply["Item"]) if "Item" in reply else None
+
+    def list_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        partition = watch_list_pk(tenant)
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": partition}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, "gsi1pk", partition)
+        if start:
+            params["ExclusiveStartKey"] = start
+        reply = self._db.query(**params)
+        return [from_item(i) for i in reply["Items"]], encode_cursor(reply.get("LastEvaluatedKey"))
+
+    def runs(
+        self, tenant: str, watch_id: str, limit: int, cursor: str | None, lookahead: int = 0
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str | None]:
+        """A page of runs, newest first, and up to `lookahead` older runs after it (to diff against)."""
+        partition = watch_pk(tenant, watch_id)
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :p AND begins_with(sk, :runs)",
+            "ExpressionAttributeValues": {":p": {"S": partition}, ":runs": {"S": RUN_PREFIX}},
+            "ScanIndexForward": False,
+            "Limit": limit + lookahead,
+            "ConsistentRead": True,
+        }
+        start = decode_cursor(cursor, "pk", partition)
+        if start:
+            if not start["sk"]["S"].startswith(RUN_PREFIX):
+                raise InvalidCursor()
+            params["ExclusiveStartKey"] = start
+        reply = self._db.query(**params)
+        items = [from_item(i) for i in reply["Items"]]
+        page, older = items[:limit], items[limit:]
+        more = bool(older) or "LastEvaluatedKey" in reply
+        next_cursor = None
+        if more and page:
+            next_cursor = encode_cursor({"pk": {"S": partition}, "sk": {"S": page[-1]["sk"]}})
+        return page, older, next_cursor
+
+    def due(self, shard: int, now: int, limit: int) -> list[dict[str, Any]]:
+        reply = self._db.query(
+            TableName=self._table,
+            IndexName="gsi3",
+            KeyConditionExpression="gsi3pk = :p AND gsi3sk < :now",
+            ExpressionAttributeValues={":p": {"S": f"DUE#{shard}"}, ":now": {"S": f"{now + 1:012d}#"}},
+            Limit=limit,
+        )
+        return [from_item(i) for i in reply["Items"]]
+
+    # --- writes ----------------------------------------------------------------------------------
+    def create(self, tenant: str, watch: dict[str, Any], run: dict[str, Any] | None) -> None:
+        writes = [{"Put": {"TableName": self._table, "Item": to_item(watch), "ConditionExpression": _ABSENT}}]
+        if run:
+            writes.append({"Put": {"TableName": self._table, "Item": to_item(run), "ConditionExpression": _ABSENT}})
+        self._db.transact_write_items(TransactItems=writes)
+
+    def update(
+        self, tenant: str, watch_id: str, expected_version: int, changes: dict[str, Any], due: str | None
+    ) -> bool:
+        """Apply `changes` (None removes an attribute) if nobody changed the watch since it was read. `due` is
+        the watch's place in the due index, or None to take it out (disabled)."""
+        sets, removes = ["#version = :next_version"], []
+        names = {"#version": "version"}
+        values: dict[str, Any] = {":version": to_attr(expected_version), ":next_version": to_attr(expected_version + 1)}
+        for index, (field, value) in enumerate(changes.items()):
+            names[f"#f{index}"] = field
+            if value is None:
+                removes.append(f"#f{index}")
+            else:
+                values[f":v{index}"] = to_attr(value)
+                sets.append(f"#f{index} = :v{index}")
+        if due is None:
+            removes += ["gsi3pk", "gsi3sk"]
+        else:
+            sets += ["gsi3pk = :shard", "gsi3sk = :due"]
+            values[":shard"] = {"S": due_partition(tenant, watch_id)}
+            values[":due"] = {"S": due}
+        expression = f"SET {', '.join(sets)}" + (f" REMOVE {', '.join(removes)}" if removes else "")
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=self._key(tenant, watch_id, META),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk) AND #version = :version",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def advance(
+        self,
+        tenant: str,
+        watch_id: str,
+        *,
+        expected_next_run: int,
+        next_run: int | None,
+        run: dict[str, Any],
+    ) -> bool:
+        """Move a due watch to its next run time and record the run, if its next run time is still the one
+        read (so two schedulers, or one overlapping itself, run a due time once); False if it was not."""
+        values: dict[str, Any] = {
+            ":expected": to_attr(expected_next_run),
+            ":yes": {"BOOL": True},
+            ":one": {"N": "1"},
+            ":started": {"S": run["started_at"]},
+            ":research": {"S": run["research_id"]},
+        }
+        if next_run is None:  # the schedule has no further fire time: leave the due index
+            update = "SET last_run_at = :started, last_research_id = :research, #version = #version + :one "
+            update += "ADD runs :one REMOVE next_run_at, gsi3pk, gsi3sk"
+        else:
+            values[":next"] = to_attr(next_run)
+            values[":due"] = {"S": due_sort_key(next_run, tenant, watch_id, META)}
+            update = (
+                "SET next_run_at = :next, gsi3sk = :due, last_run_at = :started, last_research_id = :research, "
+                "#version = #version + :one ADD runs :one"
+            )
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._key(tenant, watch_id, META),
+                            "UpdateExpression": update,
+                            "ConditionExpression": "next_run_at = :expected AND enabled = :yes",
+                            "ExpressionAttributeNames": {"#version": "version"},
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": to_item(run), "ConditionExpression": _ABSENT}},
+                ]
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def add_run(self, tenant: str, watch_id: str, run: dict[str, Any]) -> bool:
+        """Record a run started by hand; False when the watch is gone."""
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._key(tenant, watch_id, META),
+                            "UpdateExpression": "SET last_run_at = :started, last_research_id = :research "
+                            "ADD runs :one",
+                            "ConditionExpression": "attribute_exists(pk)",
+                            "ExpressionAttributeValues": {
+                                ":started": {"S": run["started_at"]},
+                                ":research": {"S": run["research_id"]},
+                                ":one": {"N": "1"},
+                            },
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": to_item(run), "ConditionExpression": _ABSENT}},
+                ]
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def run_started(self, tenant: str, watch_id: str, run_sk: str, error: dict[str, str] | None = None) -> None:
+        """The run's research exists (or could not be created: `error`): it leaves the due index."""
+        update = "REMOVE gsi3pk, gsi3sk"
+        values: dict[str, Any] = {}
+        if error:
+            update = "SET start_error = :error " + update
+            values[":error"] = to_attr(error)
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": to_item({"pk": watch_pk(tenant, watch_id), "sk": run_sk}),
+            "UpdateExpression": update,
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        if values:
+            params["ExpressionAttributeValues"] = values
+        try:
+            self._db.update_item(**params)
+        except ClientError as failure:
+            if not is_conditional_failure(failure):
+                raise
+
+    def delete(self, tenant: str, watch_id: str) -> bool:
+        """The watch first (the scheduler's conditional advance then fails), then its runs."""
+        try:
+            self._db.delete_item(
+                TableName=self._table, Key=self._key(tenant, watch_id, META), ConditionExpression="attribute_exists(pk)"
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        start: dict[str, Any] | None = None
+        while True:
+            params: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :p",
+                "ExpressionAttributeValues": {":p": {"S": watch_pk(tenant, watch_id)}},
+                "ProjectionExpression": "pk, sk",
+            }
+            if start:
+                params["ExclusiveStartKey"] = start
+            reply = self._db.query(**params)
+            for key in reply["Items"]:
+                self._db.delete_item(TableName=self._table, Key=key)
+            start = reply.get("LastEvaluatedKey")
+            if not start:
+                return True
+
+    @staticmethod
+    def _key(tenant: str, watch_id: str, sk: str) -> dict[str, Any]:
+        return to_item({"pk": watch_pk(tenant, watch_id), "sk": sk})
+
+
+_ABSENT = "attribute_not_exists(pk)"

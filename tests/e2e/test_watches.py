@@ -1,0 +1,226 @@
+"""Watches end to end: a local cloud ticking every second, fake OpenAI and Perplexity, and a webhook
+receiver on loopback. A watch's baseline, a scheduled run that finds changed sources, and an unchanged
+rerun that costs less because its model calls come from the cache."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tests.conftest import ONLINE_OVERRIDES
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.perplexity_server import FakePerplexity
+from tests.harness import Cloud
+
+pytestmark = pytest.mark.e2e
+
+
+class ChangingPerplexity(FakePerplexity):
+    """From `edition` 1 on, each question's second source is replaced by a new page."""
+
+    edition = 0
+
+    def results(self, question: str) -> list[dict[str, Any]]:
+        found = super().results(question)
+        if self.edition:
+            digest = hashlib.sha256(question.encode()).hexdigest()[:8]
+            found[1] = {**found[1], "url": f"https://news.example.net/{digest}/update", "title": "An update"}
+        return found
+
+
+class Receiver:
+    """A webhook endpoint on loopback that keeps what it was sent."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[dict[str, Any]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                receiver.deliveries.append({"headers": dict(self.headers), "body": raw})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/researcher-pro"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def verified(self, secret: str, research_id: str, timeout: float = 30) -> dict[str, Any]:
+        """The delivery for `research_id`, after checking its signature as a receiver would."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for delivery in list(self.deliveries):
+                payload = json.loads(delivery["body"])
+                if payload["research_id"] != research_id:
+                    continue
+                fields = dict(
+                    part.split("=", 1) for part in delivery["headers"]["X-ResearcherPro-Signature"].split(",")
+                )
+                expected = hmac.new(
+                    secret.encode(), fields["t"].encode() + b"." + delivery["body"], hashlib.sha256
+                ).hexdigest()
+                assert hmac.compare_digest(fields["v1"], expected), "signature does not verify"
+                assert abs(time.time() - int(fields["t"])) < 300
+                assert delivery["headers"]["X-ResearcherPro-Event"] == "watch.run_completed"
+                return dict(payload)
+            time.sleep(0.2)
+        raise AssertionError(f"no webhook delivery for {research_id}: {self.deliveries}")
+
+
+@pytest.fixture(scope="module")
+def perplexity() -> Iterator[ChangingPerplexity]:
+    server = ChangingPerplexity()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def cloud(perplexity: ChangingPerplexity) -> Iterator[Cloud]:
+    openai = FakeOpenAI()
+    with Cloud(
+        {
+            "OPENAI_API_KEY": "sk-test",
+            "OPENAI_BASE_URL": f"{openai.url}/v1",
+            "PERPLEXITY_API_KEY": "pplx-test",
+            "PERPLEXITY_BASE_URL": perplexity.url,
+            "RP_LOCAL_PARAMETER_OVERRIDES": f"{ONLINE_OVERRIDES} MinScheduleSeconds=60",
+            "RP_LOCAL_TICK_SECONDS": "1",
+            "RP_WEBHOOK_ALLOW_LOOPBACK": "true",
+        }
+    ) as started:
+        yield started
+    openai.close()
+
+
+def runs(cloud: Cloud, watch_id: str) -> list[dict[str, Any]]:
+    response = cloud.http.get(f"/v1/watches/{watch_id}/runs")
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def wait_for_run(cloud: Cloud, watch_id: str, trigger: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [r for r in runs(cloud, watch_id) if r["trigger"] == trigger and r["status"] == "succeeded"]
+        if done:
+            return done[0]
+        time.sleep(0.5)
+    raise AssertionError(f"no {trigger} run finished: {runs(cloud, watch_id)}")
+
+
+def test_unsafe_webhooks_and_bad_schedules_are_refused_and_nothing_is_stored(cloud: Cloud) -> None:
+    http = cloud.client(cloud.create_key(f"refused-{uuid.uuid4().hex[:6]}"))
+    base = {"query": "Grid storage prices", "schedule": "rate(1 day)"}
+    for url in ("https://10.0.0.1/hook", "https://169.254.169.254/latest", "https://[::ffff:10.1.1.1]/x"):
+        response = http.post("/v1/watches", json={**base, "webhook_url": url})
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "webhook_url" in response.json()["detail"]
+    for schedule, reason in (
+        ("cron(0 9 * * * *)", "exactly one of day-of-month and day-of-week must be '?'"),
+        ("rate(5 weeks)", "minute(s), hour(s) or day(s)"),
+        ("cron(0 9 L * ? 2300)", "year value '2300'"),
+        ("cron(0 9 L * ? 1999)", "never fires"),
+    ):
+        response = http.post("/v1/watches", json={**base, "schedule": schedule})
+        assert response.status_code == 422 and reason in response.json()["detail"], response.text
+    response = http.post("/v1/watches", json={**base, "shedule": "rate(1 day)"})
+    assert response.status_code == 422 and "shedule" in response.text
+    assert http.get("/v1/watches").json() == {"items": [], "next_cursor": None}
+    assert http.post("/v1/watches/wat_nope/run").status_code == 404
+    # A retried create with the same Idempotency-Key makes one watch.
+    paused = {**base, "enabled": False}
+    first = http.post("/v1/watches", json=paused, headers={"Idempotency-Key": "create-1"})
+    again = http.post("/v1/watches", json=paused, headers={"Idempotency-Key": "create-1"})
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
+    assert first.json()["runs"] == 0 and first.json()["next_run_at"] is None
+    assert [w["id"] for w in http.get("/v1/watches").json()["items"]] == [first.json()["id"]]
+    http.close()
+
+
+def test_a_watch_reports_what_changed_and_an_unchanged_rerun_costs_less(
+    cloud: Cloud, perplexity: ChangingPerplexity, receiver: Receiver
+) -> None:
+    created = cloud.http.post(
+        "/v1/watches",
+        json={
+            "query": f"Heat pump subsidies in the EU #{uuid.uuid4().hex[:6]}",
+            "depth": "quick",
+            "schedule": "rate(1 minute)",
+            "webhook_url": receiver.url,
+        },
+    )
+    assert created.status_code == 201, created.text
+    watch = created.json()
+    secret = watch["webhook_secret"]
+    assert secret.startswith("whsec_")
+    assert "webhook_secret" not in cloud.http.get(f"/v1/watches/{watch['id']}").json()
+
+    # The baseline starts at once; with nothing to compare it with, it has no diff.
+    baseline = wait_for_run(cloud, watch["id"], "baseline")
+    assert baseline["diff"] is None and baseline["cost_usd"] > 0
+    notice = receiver.verified(secret, baseline["research_id"])
+    assert notice["watch_id"] == watch["id"] and notice["status"] == "succeeded" and notice["diff"] is None
+
+    # The web changes; the ticker's scheduler starts the next run a minute after creation.
+    perplexity.edition = 1
+    scheduled = wait_for_run(cloud, watch["id"], "schedule")
+    paused = cloud.http.patch(f"/v1/watches/{watch['id']}", json={"enabled": False})
+    assert paused.status_code == 200 and paused.json()["next_run_at"] is None
+    diff = scheduled["diff"]
+    assert scheduled["previous_research_id"] == baseline["research_id"]
+    assert diff["changed"] is True
+    assert [s["url"] for s in diff["new_sources"]] and all("news.example.net" in s["url"] for s in diff["new_sources"])
+    assert len(diff["dropped_sources"]) == len(diff["new_sources"])
+    assert diff["new_findings"] and diff["unsupported_findings"]
+    research = cloud.http.get(f"/v1/research/{scheduled['research_id']}").json()
+    assert research["watch_id"] == watch["id"]
+    notice = receiver.verified(secret, scheduled["research_id"])
+    assert notice["diff"]["changed"] is True
+    assert notice["diff"]["new_sources"] == len(diff["new_sources"])
+    assert notice["diff"]["new_source_urls"] == [s["url"] for s in diff["new_sources"]]
+
+    # Run now, with the web unchanged since: nothing changed, and only the search is paid for again.
+    started = cloud.http.post(f"/v1/watches/{watch['id']}/run")
+    assert started.status_code == 202 and started.json()["trigger"] == "manual"
+    rerun = wait_for_run(cloud, watch["id"], "manual")
+    assert rerun["diff"]["changed"] is False
+    assert rerun["diff"]["new_sources"] == rerun["diff"]["dropped_sources"] == []
+    assert rerun["cache_hits"] > 0
+    assert 0 < rerun["cost_usd"] < scheduled["cost_usd"] and rerun["cost_usd"] < baseline["cost_usd"]
+    assert receiver.verified(secret, rerun["research_id"])["diff"]["changed"] is False
+
+    listed = runs(cloud, watch["id"])
+    assert [r["research_id"] for r in listed[:3]] == [
+        rerun["research_id"],
+        scheduled["research_id"],
+        baseline["research_id"],
+    ]
+    # Deleted: it is gone and runs no more.
+    assert cloud.http.delete(f"/v1/watches/{watch['id']}").status_code == 204
+    assert cloud.http.get(f"/v1/watches/{watch['id']}").status_code == 404
+    assert cloud.http.post(f"/v1/watches/{watch['id']}/run").status_code == 404
