@@ -10,7 +10,7 @@ SAM := .tools/sam/bin/sam
 export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: install dev test lint typecheck template build deploy bench clean
+.PHONY: install dev test lint typecheck template build deploy bench clean browser
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -32,7 +32,7 @@ dev: install
 	$(BIN)/python -m infra.local
 
 ## Every check and every test.
-test: lint typecheck template
+test: lint typecheck template browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
@@ -42,6 +42,13 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+## Headless Chromium and its driver from Debian's packages, for the /console browser test.
+## The package lists are refreshed only when the install fails without it.
+APT_BROWSER := apt-get install -y --no-install-recommends chromium chromium-driver
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(DEBIAN_FRONTEND=noninteractive $(APT_BROWSER) || (apt-get update && DEBIAN_FRONTEND=noninteractive $(APT_BROWSER)))
 
 ## template.yaml must stay deployable.
 template: install $(SAM)

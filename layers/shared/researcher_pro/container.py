@@ -20,9 +20,12 @@ from researcher_pro.storage.usage import UsageRepository
 if TYPE_CHECKING:
     from researcher_pro.providers.base import SearchProvider
     from researcher_pro.providers.retry import RetryPolicy
+    from researcher_pro.realtime.fanout import Fanout
+    from researcher_pro.realtime.gateway import ConnectionGateway
     from researcher_pro.realtime.sinks import EventSink
     from researcher_pro.services.analyst import Analyst
     from researcher_pro.services.pipeline import ResearchPipeline
+    from researcher_pro.services.realtime import RealtimeService
     from researcher_pro.services.steps import StepTask, TaskPolicy
     from researcher_pro.services.tasks import TaskSweeper
     from researcher_pro.storage.cache import ResponseCache
@@ -77,7 +80,47 @@ class Container:
     @cached_property
     def sinks(self) -> list[EventSink]:
         """Where committed progress events go after the log (the WebSocket fan-out)."""
-        return []
+        return [self.fanout] if self.settings.ws_management_url else []
+
+    # --- real time (the WebSocket API) -----------------------------------------------------------
+    @cached_property
+    def connection_gateway(self) -> ConnectionGateway:
+        from researcher_pro.realtime.gateway import ConnectionGateway
+
+        return ConnectionGateway(self.settings.ws_management_url)
+
+    @cached_property
+    def task_logs(self) -> dict[str, TaskRepository]:
+        """Every kind's event log, for replays; the kinds share one table."""
+        from researcher_pro.storage.tasks import KIND_PREFIX
+
+        return {kind: TaskRepository(self.settings.data_table, kind) for kind in KIND_PREFIX}
+
+    @cached_property
+    def fanout(self) -> Fanout:
+        from researcher_pro.realtime.fanout import Fanout
+        from researcher_pro.storage.connections import ConnectionRepository
+
+        return Fanout(
+            ConnectionRepository(self.settings.connections_table),
+            self.connection_gateway,
+            self.task_logs,
+            lease_seconds=self.settings.delivery_lease_seconds,
+        )
+
+    @cached_property
+    def realtime(self) -> RealtimeService:
+        from researcher_pro.services.realtime import RealtimeService
+        from researcher_pro.storage.connections import ConnectionRepository
+
+        return RealtimeService(
+            self.api_keys,
+            ConnectionRepository(self.settings.connections_table),
+            self.fanout,
+            self.connection_gateway,
+            self.task_logs,
+            self.settings.connection_ttl_seconds,
+        )
 
     @cached_property
     def pipeline(self) -> ResearchPipeline:
