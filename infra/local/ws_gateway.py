@@ -90,6 +90,10 @@ class WebSocketGateway:
                 self._server.close()
             for connection in list(self._connections.values()):
                 connection.writer.close()
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
         with contextlib.suppress(Exception):
             asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=5)

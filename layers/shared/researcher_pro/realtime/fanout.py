@@ -82,7 +82,9 @@ class Fanout:
             for sub in self._connections.subscribers(tenant, name):
                 covered.add(sub["connection_id"])
                 if isinstance(seq, int) and kind in self._logs:
-                    jobs.append((self._pump, (tenant, kind, task_id, sub["connection_id"], sub["delivered"], event)))
+                    jobs.append(
+                        (self._pump, (tenant, kind, task_id, sub["connection_id"], sub.get("delivered"), event))
+                    )
                 else:
                     jobs.append((self.send, (sub["connection_id"], event)))
         for sub in self._connections.subscribers(tenant, ALL):
