@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,10 +29,32 @@ from websockets.sync.client import ClientConnection, connect
 
 from infra.local.template import Stack
 from infra.local.ws_gateway import WebSocketGateway
-from tests.harness import free_port
+from tests.harness import ROOT, free_port
 from tests.integration.conftest import invoke, load_function
 
 FAR_FUTURE = 2_000_000_000
+FOLDERS = {
+    "WsConnectFunction": "ws_connect",
+    "WsDisconnectFunction": "ws_disconnect",
+    "WsDefaultFunction": "ws_default",
+}
+EVENTS = Path(ROOT, "infra", "events")
+
+
+@contextmanager
+def patched_environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
 
 
 @dataclasses.dataclass
@@ -47,14 +71,11 @@ class Realtime:
 @pytest.fixture(scope="module")
 def realtime(stack: Stack) -> Iterator[Realtime]:
     assert stack.websocket is not None
-    handlers = {
-        "WsConnectFunction": load_function("ws_connect"),
-        "WsDisconnectFunction": load_function("ws_disconnect"),
-    }
-    # $connect and $disconnect run the real handlers in this process; messages are not under test here.
-    routes = {key: function for key, function in stack.websocket.routes.items() if function in handlers}
-    api = dataclasses.replace(stack.websocket, routes=routes)
     port = free_port()
+    api = stack.websocket
+    # The three route handlers run in this process, with the management endpoint of this gateway.
+    with patched_environment(RP_WS_MANAGEMENT_URL=f"http://127.0.0.1:{port}/{api.stage}"):
+        handlers = {function: load_function(FOLDERS[function]) for function in api.routes.values()}
     gateway = WebSocketGateway(api, lambda function, event: invoke(handlers[function], event), port)
     gateway.start()
     settings = get_settings()
@@ -210,3 +231,41 @@ def test_a_disconnect_forgets_the_connection(realtime: Realtime) -> None:
     while realtime.connections.get(connection_id) is not None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert realtime.connections.get(connection_id) is None
+
+
+def sample(name: str) -> dict[str, Any]:
+    return dict(json.loads((EVENTS / name).read_text()))
+
+
+def test_the_sample_events_of_the_websocket_functions(realtime: Realtime) -> None:
+    from tests.integration.test_sample_events import SAMPLE_KEY, register_sample_key
+
+    register_sample_key("sample")
+    try:
+        sample_connect_and_disconnect(realtime)
+    finally:  # the other sample-event tests expect the key unregistered until they register it
+        ApiKeyService(ApiKeyRepository(get_settings().data_table)).revoke(SAMPLE_KEY)
+    swept = invoke(load_function("connection_sweeper"), sample("connection_sweeper/scheduled.json"))
+    assert set(swept) == {"removed"}
+    page = invoke(load_function("console"), sample("console/console.json"))
+    assert page["statusCode"] == 200 and page["headers"]["content-type"].startswith("text/html")
+    assert get_settings().ws_url in page["body"] and "script-src 'nonce-" in page["headers"]["content-security-policy"]
+
+
+def sample_connect_and_disconnect(realtime: Realtime) -> None:
+    connect_fn, disconnect_fn = load_function("ws_connect"), load_function("ws_disconnect")
+    connection_id = sample("ws_connect/connect.json")["requestContext"]["connectionId"]
+    assert invoke(connect_fn, sample("ws_connect/connect_bad_token.json"))["statusCode"] == 401
+    assert realtime.connections.get(connection_id) is None
+    assert invoke(connect_fn, sample("ws_connect/connect.json")) == {"statusCode": 200}
+    assert realtime.connections.get(connection_id)["tenant"] == "sample"  # type: ignore[index]
+    assert invoke(disconnect_fn, sample("ws_disconnect/disconnect.json")) == {"statusCode": 200}
+    assert realtime.connections.get(connection_id) is None
+
+
+def test_messages_reach_the_default_route_and_are_answered_through_the_management_api(realtime: Realtime) -> None:
+    with open_client(realtime) as (client, _):
+        client.send(json.dumps({"action": "ping"}))
+        assert json.loads(client.recv(timeout=30)) == {"type": "pong"}
+        client.send(json.dumps({"action": "subscribe", "all": True}))
+        assert json.loads(client.recv(timeout=30)) == {"type": "subscribed", "all": True}

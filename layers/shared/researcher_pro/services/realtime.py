@@ -61,7 +61,10 @@ class RealtimeService:
         connection = self._connections.get(connection_id)
         if connection is None:
             # Not ours (or expired): nothing may be sent to it but a goodbye.
-            self._gateway.close(connection_id)
+            try:
+                self._gateway.close(connection_id)
+            except Exception:
+                logger.exception("could not close an unknown connection", extra={"connection_id": connection_id})
             return
         tenant, expires_at = str(connection["tenant"]), int(connection["ttl"])
         message, problem = (None, "binary frames are not understood: send JSON text") if binary else self._parse(body)
