@@ -31,6 +31,7 @@ task gets it only through that subscription.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -69,6 +70,7 @@ class Fanout:
         self._lease = lease_seconds
         self._workers = workers
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     # --- EventSink -------------------------------------------------------------------------------
     def emitted(self, tenant: str, event: dict[str, Any]) -> None:
@@ -76,6 +78,8 @@ class Fanout:
         seq = event.get("seq")
         covered: set[str] = set()
         jobs: list[tuple[Callable[..., object], tuple[Any, ...]]] = []
+        # Both lookups at once: they are on the path from append to arrival.
+        everything = self._executor().submit(self._connections.subscribers, tenant, ALL)
         if task is not None:
             kind, task_id = task
             name = topic(kind, task_id)
@@ -87,7 +91,7 @@ class Fanout:
                     )
                 else:
                     jobs.append((self.send, (sub["connection_id"], event)))
-        for sub in self._connections.subscribers(tenant, ALL):
+        for sub in everything.result():
             if sub["connection_id"] not in covered:
                 covered.add(sub["connection_id"])
                 jobs.append((self.send, (sub["connection_id"], event)))
@@ -178,7 +182,12 @@ class Fanout:
             for function, args in jobs:
                 function(*args)
             return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="fanout")
-        for future in [self._pool.submit(function, *args) for function, args in jobs]:
+        pool = self._executor()
+        for future in [pool.submit(function, *args) for function, args in jobs]:
             future.result()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="fanout")
+            return self._pool
