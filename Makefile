@@ -12,7 +12,7 @@ export UV_PYTHON := $(PYTHON)
 # `sam build` runs the layer's Makefile outside this tree, where pyenv cannot see .python-version.
 export PYENV_VERSION ?= $(shell cat .python-version 2>/dev/null)
 
-.PHONY: install dev test lint typecheck template build deploy bench clean
+.PHONY: install dev test lint typecheck template build deploy bench clean browser
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -34,7 +34,7 @@ dev: install
 	$(BIN)/python -m infra.local
 
 ## Every check and every test.
-test: lint typecheck template
+test: lint typecheck template browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
@@ -44,6 +44,13 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+## Headless Chromium and its driver from Debian's packages, for the /console browser test.
+## The package lists are refreshed only when the install fails without it.
+APT_BROWSER := apt-get install -y --no-install-recommends chromium chromium-driver
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(DEBIAN_FRONTEND=noninteractive $(APT_BROWSER) || (apt-get update && DEBIAN_FRONTEND=noninteractive $(APT_BROWSER)))
 
 ## template.yaml must stay deployable.
 template: install $(SAM)

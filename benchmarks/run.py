@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, latency, throughput
+from benchmarks import cold_start, latency, realtime, throughput
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -33,8 +33,17 @@ NOTES = (
     "answering every call after 0.2 s; one uncounted warm-up run per cloud, then medians over the runs; "
     "fan-out = time from the plan step's progress event to the analyze step's, i.e. search + analyze "
     "including the two SQS hops; with 3 sub-questions the fan-out can at best be 3x faster and the whole "
-    "run about 2x, since plan and synthesize are single calls."
+    "run about 2x, since plan and synthesize are single calls. "
+    "realtime: fake model servers answering after 0.3 s, every connection subscribing to each run with after=0; "
+    "a sample is an event's arrival at one client minus its ts (stamped just before the append's transaction), "
+    "counted for events stamped after that client's subscription was acknowledged; the first run is not counted."
 )
+SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
+    "cold_start": cold_start.measure,
+    "warm_latency": latency.measure,
+    "worker_throughput": throughput.measure,
+    "realtime": realtime.measure,
+}
 
 
 def run_section(name: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -93,28 +102,45 @@ def summary(results: dict[str, Any]) -> list[str]:
             f"  speedup: search step {work['speedup_search_step']}x, analyze step {work['speedup_analyze_step']}x, "
             f"fan-out with queue hops {work['speedup_fanout']}x, whole run {work['speedup_whole_run']}x"
         )
-    for name in ("cold_start", "warm_latency", "worker_throughput"):
-        if "error" in results[name]:
+    live = results.get("realtime")
+    if live:
+        lines.append(f"Real-time delivery, target {verdict(live)}: {live['target'].get('description', '')}")
+        for key in ("subscribers_1", "subscribers_50"):
+            if key in live:
+                figures = live[key]
+                lines.append(
+                    f"  {figures['subscribers']:>2} subscribed   p50 {figures['p50_ms']:7.1f} ms  "
+                    f"p99 {figures['p99_ms']:7.1f} ms  ({figures['samples']} events)"
+                )
+    for name in SECTIONS:
+        if name in results and "error" in results[name]:
             lines.append(f"{name} could not run: {results[name]['error']}")
     return lines
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """Every section, or only those named (`python -m benchmarks.run realtime`), whose figures then
+    replace theirs in the existing results."""
+    chosen = argv or list(SECTIONS)
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        print(f"unknown benchmark {sorted(unknown)}; choose from {list(SECTIONS)}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
-    results: dict[str, Any] = {
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "cpu_count": os.cpu_count(),
-        "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
-        "notes": NOTES,
-    }
-    results["cold_start"] = run_section("cold_start", cold_start.measure)
-    results["warm_latency"] = run_section("warm_latency", latency.measure)
-    results["worker_throughput"] = run_section("worker_throughput", throughput.measure)
+    results: dict[str, Any] = json.loads(RESULTS.read_text()) if argv and RESULTS.exists() else {}
+    results.update(
+        {
+            "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "python": f"{platform.python_implementation()} {platform.python_version()}",
+            "cpu_count": os.cpu_count(),
+            "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
+            "notes": NOTES,
+        }
+    )
+    for name in chosen:
+        results[name] = run_section(name, SECTIONS[name])
     results["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
-    results["targets_met"] = {
-        name: bool(results[name]["target"]["met"]) for name in ("cold_start", "warm_latency", "worker_throughput")
-    }
+    results["targets_met"] = {name: bool(results[name]["target"]["met"]) for name in SECTIONS if name in results}
     results["elapsed_s"] = round(time.perf_counter() - started, 1)
     # Written whole or not at all: a reader never sees half a file.
     partial = RESULTS.with_name(RESULTS.name + ".tmp")
@@ -122,9 +148,9 @@ def main() -> int:
     partial.replace(RESULTS)
     print("\n".join(summary(results)))
     print(f"Total {results['elapsed_s']} s")
-    errors = [name for name in results["targets_met"] if "error" in results[name]]
+    errors = [name for name in chosen if "error" in results[name]]
     return 1 if errors else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -36,7 +36,7 @@ def venv_bin(name: str) -> Path:
 
 class Cloud:
     def __init__(self, env: dict[str, str], start_timeout: float = 90) -> None:
-        self.http_port, self.aws_port = free_port(), free_port()
+        self.http_port, self.aws_port, self.ws_port = free_port(), free_port(), free_port()
         # A developer's shell, not this process: fixtures in the same test process may have set AWS_*
         # and RP_* variables for other stacks, and the local cloud passes RP_* on to every function.
         shell = {
@@ -48,12 +48,15 @@ class Cloud:
             **shell,
             "RP_LOCAL_HTTP_PORT": str(self.http_port),
             "RP_LOCAL_AWS_PORT": str(self.aws_port),
+            "RP_LOCAL_WS_PORT": str(self.ws_port),
             "RP_LOCAL_TICK_SECONDS": "1",
             "RP_DEV_API_KEY": "rp_" + secrets.token_urlsafe(32),
             **env,
         }
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.aws_endpoint = f"http://127.0.0.1:{self.aws_port}"
+        # The WebSocket API's stage is the path, as in AWS (the template's Stage parameter).
+        self.ws_url = f"ws://127.0.0.1:{self.ws_port}/dev"
         self.key = self.env["RP_DEV_API_KEY"]
         self.output: list[str] = []
         started = time.perf_counter()

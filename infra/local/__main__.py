@@ -33,6 +33,8 @@ def main() -> int:
         "\nResearcher Pro is running locally.\n"
         f"  HTTP API      {cloud.http_url}   (try: curl {cloud.http_url}/v1/health)\n"
         f"  API docs      {cloud.http_url}/docs\n"
+        f"  WebSocket     {cloud.ws_url}?token=$RP_DEV_API_KEY\n"
+        f"  Console       {cloud.http_url}/console   (a page that starts a research run and follows it live)\n"
         f"  AWS (moto)    {cloud.aws_endpoint}\n"
         f"  Providers     {'offline (no keys): research runs over your uploaded documents' if offline else 'online'}\n"
         f"  Functions     {', '.join(sorted(cloud.functions))}\n"

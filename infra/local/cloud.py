@@ -17,6 +17,7 @@ from infra.local.settings import LocalSettings
 from infra.local.sqs_poller import SqsPoller
 from infra.local.template import REGION, Stack, load_stack
 from infra.local.ticker import Ticker
+from infra.local.ws_gateway import WebSocketGateway
 
 DATA_TABLE = "DataTable"
 
@@ -25,17 +26,26 @@ class LocalCloud:
     def __init__(self, settings: LocalSettings) -> None:
         self.settings = settings
         self.aws_endpoint = f"http://127.0.0.1:{settings.aws_port}"
-        self.stack: Stack = load_stack(settings.root, LOCAL_STACK_NAME, settings.parameters, self.aws_endpoint)
+        self.ws_endpoint = f"ws://127.0.0.1:{settings.ws_port}"
+        self.stack: Stack = load_stack(
+            settings.root, LOCAL_STACK_NAME, settings.parameters, self.aws_endpoint, self.ws_endpoint
+        )
         self.functions: dict[str, LocalFunction] = {}
         self._moto: Any = None
         self._gateway: HttpGateway | None = None
         self._pollers: list[SqsPoller] = []
         self._ticker: Ticker | None = None
+        self._ws_gateway: WebSocketGateway | None = None
         self.dev_api_key = settings.dev_api_key
 
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self._gateway.port if self._gateway else self.settings.http_port}"
+
+    @property
+    def ws_url(self) -> str:
+        """What clients connect to (the stage is the path, as in AWS); empty without a WebSocket API."""
+        return f"{self.ws_endpoint}/{self.stack.websocket.stage}" if self.stack.websocket else ""
 
     def start(self) -> None:
         self._moto = start_moto(self.settings.aws_port)
@@ -55,6 +65,9 @@ class LocalCloud:
             self._pollers.append(SqsPoller(mapping, url, arn, sqs, self.invoke))
         self._gateway = HttpGateway(self.stack.routes, self.invoke, self.settings.http_port)
         self._ticker = Ticker(self.stack.schedules, self.invoke, self.settings.tick_seconds)
+        if self.stack.websocket:
+            self._ws_gateway = WebSocketGateway(self.stack.websocket, self.invoke, self.settings.ws_port)
+            self._ws_gateway.start()
         for poller in self._pollers:
             poller.start()
         self._gateway.start()
@@ -66,6 +79,8 @@ class LocalCloud:
     def stop(self) -> None:
         if self._gateway:
             self._gateway.stop()
+        if self._ws_gateway:
+            self._ws_gateway.stop()
         if self._ticker:
             self._ticker.stop()
         for poller in self._pollers:

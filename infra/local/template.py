@@ -81,6 +81,15 @@ class Schedule:
 
 
 @dataclass
+class WebSocketApi:
+    logical_id: str
+    api_id: str
+    stage: str
+    selection_expression: str
+    routes: dict[str, str]  # route key ($connect, $disconnect, $default, or an action) -> function
+
+
+@dataclass
 class Function:
     logical_id: str
     code_uri: Path
@@ -100,6 +109,9 @@ class Stack:
     routes: list[Route] = field(default_factory=list)
     queue_mappings: list[QueueMapping] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
+    websocket: WebSocketApi | None = None
+    # Locally, a WebSocket API's execute-api host is the local WebSocket gateway.
+    ws_endpoint: str = "ws://127.0.0.1:3001"
 
     def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
         return {name: r for name, r in self.resources.items() if r.get("Type") == kind}
@@ -127,7 +139,9 @@ class Stack:
             return self._get_att(arg[0], arg[1], endpoint)
         if key == "Fn::Sub":
             text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1], endpoint))
-            return re.sub(r"\$\{([^}]+)\}", lambda m: str(self._sub(m.group(1), extra, endpoint)), text)
+            return self._local_urls(
+                re.sub(r"\$\{([^}]+)\}", lambda m: str(self._sub(m.group(1), extra, endpoint)), text)
+            )
         if key == "Fn::Join":
             return str(arg[0]).join(str(v) for v in self.resolve(arg[1], endpoint))
         if key == "Fn::Select":
@@ -159,7 +173,22 @@ class Stack:
         kind = self.resources[name]["Type"]
         if kind == "AWS::SQS::Queue":
             return self.queue_url(name, endpoint)
+        if kind == "AWS::ApiGatewayV2::Api":
+            return self.api_id(name)
         return self.physical_name(name)
+
+    def api_id(self, logical_id: str) -> str:
+        """API Gateway ids are short lowercase strings; the local one is derived from the name."""
+        return re.sub(r"[^a-z0-9]", "", logical_id.lower())[:10]
+
+    def _local_urls(self, text: str) -> str:
+        """`https://{api}.execute-api.{region}.{suffix}` (the management endpoint) and `wss://…` (what
+        clients connect to) of a WebSocket API name, locally, the local WebSocket gateway."""
+        for logical_id in self.of_type("AWS::ApiGatewayV2::Api"):
+            host = f"{self.api_id(logical_id)}.execute-api.{REGION}.amazonaws.com"
+            http = self.ws_endpoint.replace("ws://", "http://", 1).replace("wss://", "https://", 1)
+            text = text.replace(f"https://{host}", http).replace(f"wss://{host}", self.ws_endpoint)
+        return text
 
     def _get_att(self, name: str, attribute: str, endpoint: str) -> Any:
         kind = self.resources[name]["Type"]
@@ -177,6 +206,10 @@ class Stack:
             return physical
         if attribute == "QueueUrl":
             return self.queue_url(name, endpoint)
+        if attribute == "ApiEndpoint" and kind == "AWS::ApiGatewayV2::Api":
+            return self.ws_endpoint
+        if attribute == "ApiId":
+            return self.api_id(name)
         return physical
 
     def _sub(self, expression: str, extra: dict[str, Any], endpoint: str) -> Any:
@@ -188,7 +221,73 @@ class Stack:
         return self._ref(expression, endpoint)
 
 
-def load_stack(root: Path, name: str, overrides: dict[str, str], endpoint: str) -> Stack:
+def _references(value: Any) -> set[str]:
+    """Logical ids a template value points at: Ref, GetAtt, and ${X} / ${X.Attr} inside Sub."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= _references(item)
+    elif isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Ref" and isinstance(arg, str):
+                found.add(arg)
+            elif key == "Fn::GetAtt":
+                found.add(str(arg[0]))
+            elif key == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0]
+                found |= {m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text)}
+                if not isinstance(arg, str):
+                    found |= _references(arg[1])
+            else:
+                found |= _references(arg)
+    return found
+
+
+def _websocket_api(stack: Stack, endpoint: str) -> WebSocketApi | None:
+    """The template's WebSocket API: each route's key and the function its integration invokes."""
+    apis = [
+        name
+        for name, r in stack.of_type("AWS::ApiGatewayV2::Api").items()
+        if r.get("Properties", {}).get("ProtocolType") == "WEBSOCKET"
+    ]
+    if not apis:
+        return None
+    api = apis[0]
+    integrations = {
+        name: next(iter(_references(r["Properties"].get("IntegrationUri")) & set(stack.functions)), None)
+        for name, r in stack.of_type("AWS::ApiGatewayV2::Integration").items()
+        if api in _references(r["Properties"].get("ApiId"))
+    }
+    routes: dict[str, str] = {}
+    for resource in stack.of_type("AWS::ApiGatewayV2::Route").values():
+        props = resource["Properties"]
+        if api not in _references(props.get("ApiId")):
+            continue
+        for integration in _references(props.get("Target")) & set(integrations):
+            function = integrations[integration]
+            if function:
+                routes[str(props["RouteKey"])] = function
+    stage = next(
+        (
+            str(stack.resolve(r["Properties"]["StageName"], endpoint))
+            for r in stack.of_type("AWS::ApiGatewayV2::Stage").values()
+            if api in _references(r["Properties"].get("ApiId"))
+        ),
+        "$default",
+    )
+    props = stack.resources[api].get("Properties", {})
+    return WebSocketApi(
+        logical_id=api,
+        api_id=stack.api_id(api),
+        stage=stage,
+        selection_expression=str(props.get("RouteSelectionExpression", "$request.body.action")),
+        routes=routes,
+    )
+
+
+def load_stack(
+    root: Path, name: str, overrides: dict[str, str], endpoint: str, ws_endpoint: str = "ws://127.0.0.1:3001"
+) -> Stack:
     document = yaml.load((root / "template.yaml").read_text(), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     parameters = {
         key: str(overrides.get(key, spec.get("Default", "")))
@@ -196,7 +295,7 @@ def load_stack(root: Path, name: str, overrides: dict[str, str], endpoint: str) 
     }
     resources = dict(document.get("Resources") or {})
     resources["__conditions__"] = document.get("Conditions") or {}
-    stack = Stack(name=name, root=root, resources=resources, parameters=parameters)
+    stack = Stack(name=name, root=root, resources=resources, parameters=parameters, ws_endpoint=ws_endpoint)
     globals_ = (document.get("Globals") or {}).get("Function", {})
     for logical_id, resource in stack.of_type("AWS::Serverless::Function").items():
         props = {**globals_, **resource.get("Properties", {})}
@@ -233,4 +332,5 @@ def load_stack(root: Path, name: str, overrides: dict[str, str], endpoint: str) 
                     stack.resolve(event_props.get("Schedule") or event_props.get("ScheduleExpression"), endpoint)
                 )
                 stack.schedules.append(Schedule(logical_id, expression, f"{logical_id}{event_name}"))
+    stack.websocket = _websocket_api(stack, endpoint)
     return stack

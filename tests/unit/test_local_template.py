@@ -19,10 +19,11 @@ def test_the_template_is_read_as_cloudformation_would() -> None:
         5,
         True,
     )
-    assert [(s.function, s.expression) for s in stack.schedules] == [
+    assert {(s.function, s.expression) for s in stack.schedules} == {
         ("TaskSweeperFunction", "rate(5 minutes)"),
         ("RefreshSchedulerFunction", "rate(1 minute)"),
-    ]
+        ("ConnectionSweeperFunction", "rate(15 minutes)"),
+    }
     assert ("GET", "/v1/health", "HealthApiFunction") in {(r.method, r.path, r.function) for r in stack.routes}
 
 

@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 5.0
     webhook_attempts: int = 3
 
+    # Real time: the WebSocket API. No management URL means events stay in their logs, nothing is pushed.
+    connections_table: str = "researcher-pro-connections"
+    ws_management_url: str = ""  # https://{api}.execute-api.{region}.amazonaws.com/{stage}
+    ws_url: str = ""  # wss://{api}.execute-api.{region}.amazonaws.com/{stage}, what clients connect to
+    connection_ttl_seconds: int = 7_200  # API Gateway closes every WebSocket after 2 hours
+    delivery_lease_seconds: float = 10.0
+
     # Where rp-admin --local finds the local cloud.
     local_aws_port: int = 5000
 

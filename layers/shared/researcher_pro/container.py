@@ -29,10 +29,13 @@ if TYPE_CHECKING:
     from researcher_pro.providers.base import SearchProvider
     from researcher_pro.providers.openai_model import OpenAIStructuredModel
     from researcher_pro.providers.retry import RetryPolicy
+    from researcher_pro.realtime.fanout import Fanout
+    from researcher_pro.realtime.gateway import ConnectionGateway
     from researcher_pro.realtime.sinks import EventSink
     from researcher_pro.services.analysis_task import AnalysisTask
     from researcher_pro.services.analyst import Analyst
     from researcher_pro.services.pipeline import ResearchPipeline
+    from researcher_pro.services.realtime import RealtimeService
     from researcher_pro.services.report_task import ReportTask
     from researcher_pro.services.report_writer import SectionWriter
     from researcher_pro.services.steps import StepTask, TaskPolicy
@@ -144,7 +147,7 @@ class Container:
     @cached_property
     def sinks(self) -> list[EventSink]:
         """Where committed progress events go after the log (the WebSocket fan-out)."""
-        sinks: list[EventSink] = []
+        sinks: list[EventSink] = [self.fanout] if self.settings.ws_management_url else []
         # Turns a watch's finished research into `watch.run_completed` for the other sinks in this list.
         sinks.append(self._watch_notifier(sinks))
         return sinks
@@ -189,6 +192,46 @@ class Container:
             self.webhook_policy, self.settings.webhook_timeout_seconds, self.settings.webhook_attempts
         )
         return WatchRunNotifier(self.research_repo, self.watch_repo, self.watch_runs, sender, sinks)
+
+    # --- real time (the WebSocket API) -----------------------------------------------------------
+    @cached_property
+    def connection_gateway(self) -> ConnectionGateway:
+        from researcher_pro.realtime.gateway import ConnectionGateway
+
+        return ConnectionGateway(self.settings.ws_management_url)
+
+    @cached_property
+    def task_logs(self) -> dict[str, TaskRepository]:
+        """Every kind's event log, for replays; the kinds share one table."""
+        from researcher_pro.storage.tasks import KIND_PREFIX
+
+        return {kind: TaskRepository(self.settings.data_table, kind) for kind in KIND_PREFIX}
+
+    @cached_property
+    def fanout(self) -> Fanout:
+        from researcher_pro.realtime.fanout import Fanout
+        from researcher_pro.storage.connections import ConnectionRepository
+
+        return Fanout(
+            ConnectionRepository(self.settings.connections_table),
+            self.connection_gateway,
+            self.task_logs,
+            lease_seconds=self.settings.delivery_lease_seconds,
+        )
+
+    @cached_property
+    def realtime(self) -> RealtimeService:
+        from researcher_pro.services.realtime import RealtimeService
+        from researcher_pro.storage.connections import ConnectionRepository
+
+        return RealtimeService(
+            self.api_keys,
+            ConnectionRepository(self.settings.connections_table),
+            self.fanout,
+            self.connection_gateway,
+            self.task_logs,
+            self.settings.connection_ttl_seconds,
+        )
 
     @cached_property
     def pipeline(self) -> ResearchPipeline:

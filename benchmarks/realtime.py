@@ -1,0 +1,107 @@
+"""Real-time delivery: from an event's append to its arrival at a subscribed WebSocket client.
+
+Research runs on the local cloud with fake model servers answering every call after CALL_DELAY_S
+(so a run lasts long enough to subscribe before it ends). For each run, every connection subscribes
+to the run's id with `after: 0`. A sample is an event's arrival time at one connection minus the
+event's own `ts` (stamped by the worker just before the transaction that appends it, millisecond
+precision, the same clock), counted only for events stamped after that connection's subscription
+was acknowledged: live pushes, not replays of what happened before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from datetime import datetime
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from benchmarks.common import median, percentile, rounded
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.perplexity_server import FakePerplexity
+from tests.harness import Cloud
+
+CALL_DELAY_S = 0.3
+ENDINGS = {"research.completed", "research.failed", "research.cancelled"}
+SUBSCRIBERS = (1, 50)
+RUNS = {1: 30, 50: 6}
+P99_THRESHOLD_MS = 100.0
+
+
+async def follow(ws: ClientConnection, research_id: str) -> list[float]:
+    """Subscribe, then latencies (ms) of the live events until the run ends."""
+    await ws.send(json.dumps({"action": "subscribe", "research_id": research_id, "after": 0}))
+    latencies: list[float] = []
+    acked = None
+    while True:
+        raw = await asyncio.wait_for(ws.recv(), 120)
+        arrived = time.time()
+        message = json.loads(raw)
+        if message.get("type") == "subscribed":
+            acked = arrived
+            continue
+        if message.get("research_id") != research_id or "seq" not in message:
+            continue
+        stamped = datetime.fromisoformat(message["ts"]).timestamp()
+        if acked is not None and stamped > acked:
+            latencies.append((arrived - stamped) * 1000)
+        if message["type"] in ENDINGS:
+            return latencies
+
+
+async def measure_subscribers(cloud: Cloud, subscribers: int, runs: int) -> dict[str, Any]:
+    url = f"{cloud.ws_url}?token={cloud.key}"
+    sockets = [await connect(url) for _ in range(subscribers)]
+    try:
+        samples: list[float] = []
+        for run in range(runs + 1):
+            query = f"realtime benchmark {subscribers}/{run} {secrets.token_hex(4)}: how do tides work?"
+            research = cloud.start({"query": query, "depth": "quick"})
+            results = await asyncio.gather(*(follow(ws, research["id"]) for ws in sockets))
+            if run:  # the first run meets cold containers
+                samples.extend(latency for latencies in results for latency in latencies)
+    finally:
+        for ws in sockets:
+            await ws.close()
+    if not samples:
+        raise RuntimeError("no live event arrived after a subscription was acknowledged")
+    return {
+        "subscribers": subscribers,
+        "runs": runs,
+        "samples": len(samples),
+        "p50_ms": rounded(percentile(samples, 50)),
+        "p99_ms": rounded(percentile(samples, 99)),
+        "median_ms": rounded(median(samples)),
+        "max_ms": rounded(max(samples)),
+    }
+
+
+def measure() -> dict[str, Any]:
+    openai, perplexity = FakeOpenAI(), FakePerplexity()
+    openai.script.delay = perplexity.script.delay = CALL_DELAY_S
+    env = {
+        "OPENAI_API_KEY": "sk-test",
+        "OPENAI_BASE_URL": f"{openai.url}/v1",
+        "PERPLEXITY_API_KEY": "pplx-test",
+        "PERPLEXITY_BASE_URL": perplexity.url,
+        "RP_LOCAL_TICK_SECONDS": "60",  # keeps the sweepers out of the measurements
+    }
+    try:
+        with Cloud(env) as cloud:
+            figures = {f"subscribers_{n}": asyncio.run(measure_subscribers(cloud, n, RUNS[n])) for n in SUBSCRIBERS}
+    finally:
+        openai.close()
+        perplexity.close()
+    one = figures["subscribers_1"]
+    return {
+        "fake_call_delay_s": CALL_DELAY_S,
+        **figures,
+        "target": {
+            "description": f"append-to-arrival p99 under {P99_THRESHOLD_MS:.0f} ms with one subscribed connection",
+            "threshold_ms": P99_THRESHOLD_MS,
+            "met": one["p99_ms"] < P99_THRESHOLD_MS,
+        },
+    }

@@ -1,0 +1,16 @@
+"""WebSocket $disconnect: forget the connection and its subscriptions."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from researcher_pro.config import get_settings
+from researcher_pro.container import Container
+from researcher_pro.observability import logger
+
+realtime = Container(get_settings()).realtime
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    realtime.disconnect(event["requestContext"]["connectionId"])
+    return {"statusCode": 200}

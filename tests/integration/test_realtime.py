@@ -1,0 +1,271 @@
+"""The fan-out and connection storage against moto, with the local WebSocket gateway (in this process)
+serving the management API and real WebSocket clients on the other end."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from researcher_pro.config import get_settings
+from researcher_pro.models.common import rfc3339
+from researcher_pro.realtime.fanout import Fanout
+from researcher_pro.realtime.gateway import ConnectionGateway
+from researcher_pro.realtime.messages import MAX_MESSAGE_BYTES
+from researcher_pro.services.api_keys import ApiKeyService
+from researcher_pro.storage.api_keys import ApiKeyRepository
+from researcher_pro.storage.connections import ConnectionRepository
+from researcher_pro.storage.tasks import TaskRepository
+from websockets.sync.client import ClientConnection, connect
+
+from infra.local.template import Stack
+from infra.local.ws_gateway import WebSocketGateway
+from tests.harness import ROOT, free_port
+from tests.integration.conftest import invoke, load_function
+
+FAR_FUTURE = 2_000_000_000
+FOLDERS = {
+    "WsConnectFunction": "ws_connect",
+    "WsDisconnectFunction": "ws_disconnect",
+    "WsDefaultFunction": "ws_default",
+}
+EVENTS = Path(ROOT, "infra", "events")
+
+
+@contextmanager
+def patched_environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
+
+
+@dataclasses.dataclass
+class Realtime:
+    gateway: WebSocketGateway
+    url: str
+    fanout: Fanout
+    management: ConnectionGateway
+    connections: ConnectionRepository
+    research: TaskRepository
+    key: str
+
+
+@pytest.fixture(scope="module")
+def realtime(stack: Stack) -> Iterator[Realtime]:
+    assert stack.websocket is not None
+    port = free_port()
+    api = stack.websocket
+    # The three route handlers run in this process, with the management endpoint of this gateway.
+    with patched_environment(RP_WS_MANAGEMENT_URL=f"http://127.0.0.1:{port}/{api.stage}"):
+        handlers = {function: load_function(FOLDERS[function]) for function in api.routes.values()}
+    gateway = WebSocketGateway(api, lambda function, event: invoke(handlers[function], event), port)
+    gateway.start()
+    settings = get_settings()
+    management = ConnectionGateway(f"http://127.0.0.1:{port}/{api.stage}")
+    connections = ConnectionRepository(settings.connections_table)
+    research = TaskRepository(settings.data_table, "research")
+    key, _ = ApiKeyService(ApiKeyRepository(settings.data_table)).issue("rt-tenant")
+    yield Realtime(
+        gateway=gateway,
+        url=f"ws://127.0.0.1:{port}/{api.stage}?token={key}",
+        fanout=Fanout(connections, management, {"research": research}, lease_seconds=5),
+        management=management,
+        connections=connections,
+        research=research,
+        key=key,
+    )
+    gateway.stop()
+
+
+@contextmanager
+def open_client(rt: Realtime) -> Iterator[tuple[ClientConnection, str]]:
+    before = set(rt.gateway.connection_ids())
+    with connect(rt.url) as client:
+        (connection_id,) = set(rt.gateway.connection_ids()) - before
+        yield client, connection_id
+
+
+def new_research(rt: Realtime, tenant: str = "rt-tenant") -> str:
+    research_id = f"res_{uuid.uuid4().hex}"
+    now = rfc3339(datetime.now(UTC))
+    record = {"id": research_id, "query": "q", "status": "running", "step": "plan"}
+    record |= {"created_at": now, "updated_at": now}
+    rt.research.create(tenant, record, due_at=time.time() + 600)
+    return research_id
+
+
+def append(rt: Realtime, research_id: str, seq: int, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Commit event `seq` to the log, as a step does."""
+    event = {
+        "type": "research.progress",
+        "research_id": research_id,
+        "stage": "search",
+        "progress": 0.5,
+        "message": f"event {seq}",
+        "data": data or {},
+        "ts": rfc3339(datetime.now(UTC)),
+    }
+    assert rt.research.advance("rt-tenant", research_id, expected_seq=seq - 1, changes={}, event=event, event_ttl=3600)
+    return {**event, "seq": seq}
+
+
+def drain(rt: Realtime, client: ClientConnection, connection_id: str) -> list[dict[str, Any]]:
+    """Everything sent to the client so far: a marker goes last, and reading stops at it."""
+    rt.management.post(connection_id, b'{"type": "marker"}')
+    received = []
+    while (message := json.loads(client.recv(timeout=30)))["type"] != "marker":
+        received.append(message)
+    return received
+
+
+def test_connections_and_subscriptions_are_stored_per_connection_and_found_per_tenant(realtime: Realtime) -> None:
+    repo = realtime.connections
+    repo.connect("conn-a", "tenant-a", "2026-01-01T00:00:00.000Z", FAR_FUTURE)
+    assert repo.subscribe("conn-a", "tenant-a", "research:r1", 3, FAR_FUTURE)
+    assert repo.subscribe("conn-a", "tenant-a", "all", None, FAR_FUTURE)
+    assert not repo.subscribe("conn-missing", "tenant-a", "research:r1", 0, FAR_FUTURE)
+    assert not repo.subscribe("conn-a", "tenant-b", "research:r1", 0, FAR_FUTURE)  # not its tenant
+    assert [s["connection_id"] for s in repo.subscribers("tenant-a", "research:r1")] == ["conn-a"]
+    assert repo.subscribers("tenant-b", "research:r1") == []
+    assert "delivered" not in repo.subscribers("tenant-a", "all")[0]  # `all` resumes nothing
+
+    # Delivery claims move `delivered` one event at a time, under a lease.
+    claim = {"owner": "one", "lease_until": time.time() + 5, "now": time.time()}
+    assert not repo.claim("conn-a", "research:r1", after=2, seq=3, **claim)  # 3 is already delivered
+    assert repo.claim("conn-a", "research:r1", after=3, seq=4, **claim)
+    assert not repo.claim("conn-a", "research:r1", after=4, seq=5, **{**claim, "owner": "two"})  # leased
+    assert repo.claim("conn-a", "research:r1", after=4, seq=5, **claim)  # the holder goes on
+    assert repo.unclaim("conn-a", "research:r1", seq=5, back_to=4, owner="one")
+    assert repo.claim("conn-a", "research:r1", after=4, seq=5, **{**claim, "owner": "two"})
+    assert repo.release("conn-a", "research:r1", "two")
+    assert repo.subscription("conn-a", "research:r1")["delivered"] == 5  # type: ignore[index]
+
+    repo.connect("conn-old", "tenant-a", "2026-01-01T00:00:00.000Z", int(time.time()) - 1)
+    assert "conn-old" in repo.expired(time.time()) and "conn-a" not in repo.expired(time.time())
+    assert repo.get("conn-old") is None  # expired items are filtered on read
+
+    assert repo.disconnect("conn-a")
+    assert repo.get("conn-a") is None and repo.subscribers("tenant-a", "research:r1") == []
+    assert not repo.claim("conn-a", "research:r1", after=5, seq=6, **claim)  # nothing comes back to life
+    assert repo.subscription("conn-a", "research:r1") is None
+
+
+def test_a_replay_racing_live_pushes_delivers_every_event_once_and_in_order(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    with open_client(realtime) as (client, connection_id):
+        for seq in range(1, 6):
+            append(realtime, research_id, seq)  # before the client subscribed
+        assert realtime.connections.subscribe(connection_id, "rt-tenant", f"research:{research_id}", 0, FAR_FUTURE)
+        pushes: list[threading.Thread] = []
+
+        def live() -> None:
+            for seq in range(6, 41):
+                event = append(realtime, research_id, seq)
+                push = threading.Thread(target=realtime.fanout.emitted, args=("rt-tenant", event))
+                push.start()
+                pushes.append(push)
+
+        committer = threading.Thread(target=live)
+        committer.start()
+        realtime.fanout.catch_up("rt-tenant", "research", research_id, connection_id, 0)
+        committer.join()
+        for push in pushes:
+            push.join()
+        received = drain(realtime, client, connection_id)
+    assert [e["seq"] for e in received] == list(range(1, 41))
+    assert received == realtime.research.events("rt-tenant", research_id, 0, 100)
+
+
+def test_a_gone_connection_is_deleted_and_the_others_still_get_the_event(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    topic = f"research:{research_id}"
+    realtime.connections.connect("gone-conn", "rt-tenant", "2026-01-01T00:00:00.000Z", FAR_FUTURE)
+    assert realtime.connections.subscribe("gone-conn", "rt-tenant", topic, 0, FAR_FUTURE)
+    with open_client(realtime) as (client, connection_id):
+        assert realtime.connections.subscribe(connection_id, "rt-tenant", topic, 0, FAR_FUTURE)
+        event = append(realtime, research_id, 1)
+        realtime.fanout.emitted("rt-tenant", event)
+        assert drain(realtime, client, connection_id) == [event]
+    assert realtime.connections.get("gone-conn") is None
+    assert realtime.connections.subscription("gone-conn", topic) is None
+
+
+def test_a_large_event_arrives_whole_in_one_frame_with_a_reference_to_the_rest(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    with open_client(realtime) as (client, connection_id):
+        assert realtime.connections.subscribe(connection_id, "rt-tenant", f"research:{research_id}", 0, FAR_FUTURE)
+        event = append(realtime, research_id, 1, data={"answer": "A long answer. " * 5000})
+        realtime.fanout.emitted("rt-tenant", event)
+        realtime.management.post(connection_id, b'{"type": "marker"}')
+        raw = client.recv(timeout=30)
+        assert json.loads(client.recv(timeout=30)) == {"type": "marker"}
+    received = json.loads(raw)
+    assert len(raw.encode()) < MAX_MESSAGE_BYTES
+    assert received["seq"] == 1 and received["truncated"] is True and received["data"] == {}
+    assert received["ref"] == f"/v1/research/{research_id}/events?after=0&limit=1"
+    assert received["message"] == event["message"]
+
+
+def test_a_disconnect_forgets_the_connection(realtime: Realtime) -> None:
+    with open_client(realtime) as (_, connection_id):
+        assert realtime.connections.get(connection_id) is not None
+    deadline = time.monotonic() + 30
+    while realtime.connections.get(connection_id) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert realtime.connections.get(connection_id) is None
+
+
+def sample(name: str) -> dict[str, Any]:
+    return dict(json.loads((EVENTS / name).read_text()))
+
+
+def test_the_sample_events_of_the_websocket_functions(realtime: Realtime) -> None:
+    from tests.integration.test_sample_events import SAMPLE_KEY, register_sample_key
+
+    register_sample_key("sample")
+    try:
+        sample_connect_and_disconnect(realtime)
+    finally:  # the other sample-event tests expect the key unregistered until they register it
+        ApiKeyService(ApiKeyRepository(get_settings().data_table)).revoke(SAMPLE_KEY)
+    swept = invoke(load_function("connection_sweeper"), sample("connection_sweeper/scheduled.json"))
+    assert set(swept) == {"removed"}
+    page = invoke(load_function("console"), sample("console/console.json"))
+    assert page["statusCode"] == 200 and page["headers"]["content-type"].startswith("text/html")
+    assert get_settings().ws_url in page["body"] and "script-src 'nonce-" in page["headers"]["content-security-policy"]
+
+
+def sample_connect_and_disconnect(realtime: Realtime) -> None:
+    connect_fn, disconnect_fn = load_function("ws_connect"), load_function("ws_disconnect")
+    connection_id = sample("ws_connect/connect.json")["requestContext"]["connectionId"]
+    assert invoke(connect_fn, sample("ws_connect/connect_bad_token.json"))["statusCode"] == 401
+    assert realtime.connections.get(connection_id) is None
+    assert invoke(connect_fn, sample("ws_connect/connect.json")) == {"statusCode": 200}
+    assert realtime.connections.get(connection_id)["tenant"] == "sample"  # type: ignore[index]
+    assert invoke(disconnect_fn, sample("ws_disconnect/disconnect.json")) == {"statusCode": 200}
+    assert realtime.connections.get(connection_id) is None
+
+
+def test_messages_reach_the_default_route_and_are_answered_through_the_management_api(realtime: Realtime) -> None:
+    with open_client(realtime) as (client, _):
+        client.send(json.dumps({"action": "ping"}))
+        assert json.loads(client.recv(timeout=30)) == {"type": "pong"}
+        client.send(json.dumps({"action": "subscribe", "all": True}))
+        assert json.loads(client.recv(timeout=30)) == {"type": "subscribed", "all": True}
