@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from researcher_pro.storage.aws import client, from_item, to_item
-from researcher_pro.storage.pagination import decode_cursor, encode_cursor
+from researcher_pro.storage.pagination import newest_first_page
 
 INLINE_TEXT_LIMIT = 100_000  # bytes; keeps items far below DynamoDB's 400 KB
 
@@ -52,19 +52,8 @@ class DocumentRepository:
 
     def list_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         partition = _list_pk(tenant)
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "gsi1",
-            "KeyConditionExpression": "gsi1pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": partition}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, "gsi1pk", partition)
-        if start:
-            params["ExclusiveStartKey"] = start
-        reply = self._db.query(**params)
-        return [from_item(i) for i in reply["Items"]], encode_cursor(reply.get("LastEvaluatedKey"))
+        items, next_cursor = newest_first_page(self._db, self._table, partition, limit, cursor)
+        return [from_item(i) for i in items], next_cursor
 
     def all_with_text(self, tenant: str) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []

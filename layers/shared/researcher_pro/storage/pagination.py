@@ -33,3 +33,23 @@ def decode_cursor(cursor: str | None, partition_attr: str, partition_value: str)
     if set(key) != {"pk", "sk", partition_attr, partition_attr.replace("pk", "sk")}:
         raise InvalidCursor()
     return key
+
+
+def newest_first_page(
+    db: Any, table: str, partition: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a tenant's list (its `gsi1` partition, sorted by creation time), newest first,
+    with items as DynamoDB returns them."""
+    params: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": "gsi1",
+        "KeyConditionExpression": "gsi1pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": partition}},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    start = decode_cursor(cursor, "gsi1pk", partition)
+    if start:
+        params["ExclusiveStartKey"] = start
+    reply = db.query(**params)
+    return reply["Items"], encode_cursor(reply.get("LastEvaluatedKey"))

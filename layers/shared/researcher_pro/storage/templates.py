@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from researcher_pro.storage.aws import client, from_item, is_conditional_failure, to_item
-from researcher_pro.storage.pagination import decode_cursor, encode_cursor
+from researcher_pro.storage.pagination import decode_cursor, encode_cursor, newest_first_page
 
 HEAD = "HEAD"
 CONTENT_FIELDS = ("id", "name", "description", "variables", "prompt", "sections", "version", "created_at", "updated_at")
@@ -97,19 +97,8 @@ class TemplateRepository:
 
     def list_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         partition = _list_pk(tenant)
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "gsi1",
-            "KeyConditionExpression": "gsi1pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": partition}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, "gsi1pk", partition)
-        if start:
-            params["ExclusiveStartKey"] = start
-        reply = self._db.query(**params)
-        return [_content(i) for i in reply["Items"]], encode_cursor(reply.get("LastEvaluatedKey"))
+        items, next_cursor = newest_first_page(self._db, self._table, partition, limit, cursor)
+        return [_content(i) for i in items], next_cursor
 
     def versions_page(
         self, tenant: str, template_id: str, limit: int, cursor: str | None

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from researcher_pro.errors import InvalidCursor
 from researcher_pro.storage.aws import client, from_item, is_conditional_failure, to_attr, to_item
-from researcher_pro.storage.pagination import decode_cursor, encode_cursor
+from researcher_pro.storage.pagination import decode_cursor, encode_cursor, newest_first_page
 
 DUE_SHARDS = 4  # spreads the due index over a few partitions; the scheduler reads them all
 META = "META"
@@ -56,19 +56,8 @@ class WatchRepository:
 
     def list_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         partition = watch_list_pk(tenant)
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "gsi1",
-            "KeyConditionExpression": "gsi1pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": partition}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, "gsi1pk", partition)
-        if start:
-            params["ExclusiveStartKey"] = start
-        reply = self._db.query(**params)
-        return [from_item(i) for i in reply["Items"]], encode_cursor(reply.get("LastEvaluatedKey"))
+        items, next_cursor = newest_first_page(self._db, self._table, partition, limit, cursor)
+        return [from_item(i) for i in items], next_cursor
 
     def runs(
         self, tenant: str, watch_id: str, limit: int, cursor: str | None, lookahead: int = 0
