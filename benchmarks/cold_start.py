@@ -35,6 +35,7 @@ LAMBDA_ENV = {
     "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "RP_TASKS_QUEUE_URL": "http://127.0.0.1:1/123456789012/q",
+    "RP_WS_MANAGEMENT_URL": "http://127.0.0.1:1/dev",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -130,6 +131,7 @@ class StepTask(ABC):
                 "stage": step,
                 "progress": self.progress[step],
                 "updated_at": rfc3339(datetime.now(UTC)),
+                "step_attempts": 0,
             },
             checkpoint=(step, result.output),
             event=event,
@@ -137,8 +139,12 @@ class StepTask(ABC):
             due_at=time.time() + self._policy.stuck_after_seconds,
         )
         if moved:
-            self._queue.send(message.model_copy(update={"step": next_step, "attempt": 1}))
-            emit(self._sinks, record["tenant"], {**event, "seq": record["event_seq"] + 1})
+            # The next step's message and the push to subscribers go out side by side, so a watching
+            # client does not wait for the queue; the invocation still ends only when both are done.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                queued = pool.submit(self._queue.send, message.model_copy(update={"step": next_step, "attempt": 1}))
+                emit(self._sinks, record["tenant"], {**event, "seq": record["event_seq"] + 1})
+                queued.result()
 
     def _finish(
         self,
@@ -179,8 +185,11 @@ class StepTask(ABC):
     def _retry_or_fail(
         self, record: dict[str, Any], owner: str, receive_count: int, code: str, message: str, error: Exception
     ) -> str:
-        if receive_count >= self._policy.max_step_attempts:
-            self.fail(record, code, f"{message} (after {receive_count} attempts)")
+        # The record counts every claim of this step, whichever message delivered it: a message the
+        # sweeper sent again starts its own receive count at 1.
+        attempts = max(receive_count, int(record.get("step_attempts") or 0))
+        if attempts >= self._policy.max_step_attempts:
+            self.fail(record, code, f"{message} (after {attempts} attempts)")
             return f"failed: {code}"
         self.repo.release_step(record["tenant"], record["id"], owner)
         raise error
