@@ -34,6 +34,24 @@ def venv_bin(name: str) -> Path:
     return ROOT / ".venv" / "bin" / name
 
 
+def wait_for(
+    http: httpx.Client,
+    path: str,
+    timeout: float = 60,
+    statuses: frozenset[str] | set[str] = TERMINAL,
+    poll_seconds: float = 0.2,
+) -> dict[str, Any]:
+    """Poll a task resource (research, analysis, report) until its status is one of `statuses`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        resource = dict(http.get(path).json())
+        if resource.get("status") in statuses:
+            return resource
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} stuck: {resource}")
+        time.sleep(poll_seconds)
+
+
 class Cloud:
     def __init__(self, env: dict[str, str], start_timeout: float = 90) -> None:
         self.http_port, self.aws_port, self.ws_port = free_port(), free_port(), free_port()
@@ -135,14 +153,7 @@ class Cloud:
         http: httpx.Client | None = None,
         poll_seconds: float = 0.2,
     ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            research = dict((http or self.http).get(f"/v1/research/{research_id}").json())
-            if research.get("status") in statuses:
-                return research
-            if time.monotonic() > deadline:
-                raise AssertionError(f"research {research_id} stuck: {research}")
-            time.sleep(poll_seconds)
+        return wait_for(http or self.http, f"/v1/research/{research_id}", timeout, statuses, poll_seconds)
 
     def events(self, research_id: str, after: int = 0) -> list[dict[str, Any]]:
         response = self.http.get(f"/v1/research/{research_id}/events", params={"after": after})

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from html.parser import HTMLParser
 from typing import Any
 
 import httpx
 
-TERMINAL = {"succeeded", "failed", "cancelled"}
+from tests.harness import wait_for
+
 MARKER = re.compile(r"\[(\d+)\]")
 # Every tag the HTML renderer writes itself; anything else came from data and was not escaped.
 OUR_TAGS = {
@@ -26,14 +26,7 @@ def start_report(http: httpx.Client, body: dict[str, Any], **headers: str) -> di
 
 
 def wait_report(http: httpx.Client, report_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        report = dict(http.get(f"/v1/reports/{report_id}").json())
-        if report.get("status") in TERMINAL:
-            return report
-        if time.monotonic() > deadline:
-            raise AssertionError(f"report {report_id} stuck: {report}")
-        time.sleep(0.2)
+    return wait_for(http, f"/v1/reports/{report_id}", timeout)
 
 
 def markdown_sources(text: str) -> dict[int, str]:

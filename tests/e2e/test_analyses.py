@@ -3,7 +3,6 @@ and the offline libraries (no keys)."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
-from tests.harness import TERMINAL, Cloud
+from tests.harness import Cloud, wait_for
 
 pytestmark = pytest.mark.e2e
 Fakes = tuple[FakeOpenAI, FakePerplexity]
@@ -57,14 +56,7 @@ def start(http: httpx.Client, body: dict[str, Any], **headers: str) -> dict[str,
 
 
 def wait(http: httpx.Client, analysis_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        analysis = dict(http.get(f"/v1/analyses/{analysis_id}").json())
-        if analysis.get("status") in TERMINAL:
-            return analysis
-        if time.monotonic() > deadline:
-            raise AssertionError(f"analysis {analysis_id} stuck: {analysis}")
-        time.sleep(0.2)
+    return wait_for(http, f"/v1/analyses/{analysis_id}", timeout)
 
 
 def events(http: httpx.Client, analysis_id: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from websockets.sync.client import connect
 
 from tests.conftest import ONLINE_OVERRIDES
 from tests.fakes.openai_server import FakeOpenAI
@@ -165,6 +166,11 @@ def test_unsafe_webhooks_and_bad_schedules_are_refused_and_nothing_is_stored(clo
 def test_a_watch_reports_what_changed_and_an_unchanged_rerun_costs_less(
     cloud: Cloud, perplexity: ChangingPerplexity, receiver: Receiver
 ) -> None:
+    # A client following everything of the tenant over the WebSocket API (max_queue=None: the test
+    # reads it only at the end, and a full queue would hold back the pushes).
+    socket = connect(f"{cloud.ws_url}?token={cloud.key}", max_queue=None)
+    socket.send(json.dumps({"action": "subscribe", "all": True}))
+    assert json.loads(socket.recv(10))["type"] == "subscribed"
     created = cloud.http.post(
         "/v1/watches",
         json={
@@ -213,6 +219,18 @@ def test_a_watch_reports_what_changed_and_an_unchanged_rerun_costs_less(
     assert rerun["cache_hits"] > 0
     assert 0 < rerun["cost_usd"] < scheduled["cost_usd"] and rerun["cost_usd"] < baseline["cost_usd"]
     assert receiver.verified(secret, rerun["research_id"])["diff"]["changed"] is False
+
+    # The WebSocket client was told of each run, with the same diff summary as the webhook.
+    pushed: dict[str, dict[str, Any]] = {}
+    while len(pushed) < 3:
+        message = json.loads(socket.recv(30))
+        if message["type"] == "watch.run_completed":
+            assert message["watch_id"] == watch["id"]
+            pushed[message["research_id"]] = message
+    socket.close()
+    assert pushed[baseline["research_id"]]["diff"] is None
+    assert pushed[scheduled["research_id"]]["diff"]["new_source_urls"] == [s["url"] for s in diff["new_sources"]]
+    assert pushed[rerun["research_id"]]["diff"]["changed"] is False
 
     listed = runs(cloud, watch["id"])
     assert [r["research_id"] for r in listed[:3]] == [
