@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -72,6 +75,7 @@ class LocalCloud:
             poller.start()
         self._gateway.start()
         self._ticker.start()
+        threading.Thread(target=_keep_collections_short, name="gc-freeze", daemon=True).start()
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         return self.functions[function].invoke(event)
@@ -128,3 +132,13 @@ def ensure_importable() -> None:
     layer = str(project_root() / "layers" / "shared")
     if layer not in sys.path:
         sys.path.insert(0, layer)
+
+
+def _keep_collections_short(every_seconds: float = 2.0) -> None:
+    """moto keeps every item of every table as Python objects in this process, and a full garbage
+    collection walks all of them: pauses of 100-300 ms that stall moto, both gateways and the poller
+    at once. Those objects are long-lived and freed by reference counting, not by the collector, so
+    they are moved out of its reach (`gc.freeze`) as they age; collections then only walk what is new."""
+    while True:
+        time.sleep(every_seconds)
+        gc.freeze()
