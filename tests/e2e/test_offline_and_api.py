@@ -44,6 +44,10 @@ def test_offline_research_quotes_the_best_matching_document(offline_cloud: Cloud
     assert "minus 25 degrees Celsius" in research["answer"] and "[1]" in research["answer"]
     assert all(f["citations"] == [1] for f in research["findings"])
     assert research["usage"]["cost_usd"] == 0
+    # The list shows the run without its answer, findings and sources: those come with the run itself.
+    (listed,) = http.get("/v1/research").json()["items"]
+    assert {"answer", "findings", "sources"}.isdisjoint(listed)
+    assert listed == {k: v for k, v in research.items() if k not in ("answer", "findings", "sources")}
 
 
 def test_large_documents_round_trip_through_s3(offline_cloud: Cloud) -> None:

@@ -68,7 +68,9 @@ class Finding(BaseModel):
     citations: list[int]
 
 
-class Research(BaseModel):
+class ResearchSummary(BaseModel):
+    """A research as lists show it: all but its answer, findings and sources (read the research for those)."""
+
     id: str
     query: str
     depth: Depth
@@ -82,9 +84,6 @@ class Research(BaseModel):
     created_at: str
     updated_at: str
     completed_at: str | None = None
-    answer: str | None = None
-    findings: list[Finding] = []
-    sources: list[Source] = []
     usage: Usage = Usage()
     dropped_citations: int = 0
     cancel_requested: bool = False
@@ -93,6 +92,12 @@ class Research(BaseModel):
     template_id: str | None = None
     template_version: int | None = None
     variables: dict[str, Any] | None = Field(default=None, description="The template variables, as given")
+
+
+class Research(ResearchSummary):
+    answer: str | None = None
+    findings: list[Finding] = []
+    sources: list[Source] = []
 
 
 EventType = Literal[

@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.errors import Conflict, InvalidInput, NotFound
 from researcher_pro.models.common import TERMINAL_STATUSES, Page, Usage, rfc3339
-from researcher_pro.models.research import EventPage, Research, ResearchEvent, ResearchRequest
+from researcher_pro.models.research import EventPage, Research, ResearchEvent, ResearchRequest, ResearchSummary
 from researcher_pro.models.tasks import TaskMessage
 from researcher_pro.models.templates import RenderedTemplate
 from researcher_pro.observability import metrics
@@ -21,6 +21,10 @@ from researcher_pro.storage.queue import Queue
 from researcher_pro.storage.tasks import USAGE_FIELDS, TaskRepository
 
 RESEARCH_FIELDS = set(Research.model_fields)
+# What a list reads of each record: a summary's fields (usage is stored as one counter per figure).
+SUMMARY_ATTRIBUTES = tuple(
+    sorted((set(ResearchSummary.model_fields) - {"usage"}) | {f"usage_{name}" for name in USAGE_FIELDS})
+)
 
 
 class TemplateRenderer(Protocol):
@@ -108,9 +112,11 @@ class ResearchService:
     def get(self, tenant: str, research_id: str) -> Research:
         return self._research(self._record(tenant, research_id))
 
-    def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> Page[Research]:
-        records, next_cursor = self._repo.list_page(tenant, limit, cursor, status)
-        return Page[Research](items=[self._research(r) for r in records], next_cursor=next_cursor)
+    def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> Page[ResearchSummary]:
+        records, next_cursor = self._repo.list_page(tenant, limit, cursor, status, SUMMARY_ATTRIBUTES)
+        return Page[ResearchSummary](
+            items=[ResearchSummary.model_validate(_resource_fields(r)) for r in records], next_cursor=next_cursor
+        )
 
     def cancel(self, tenant: str, research_id: str) -> Research:
         for _ in range(5):
@@ -164,5 +170,9 @@ class ResearchService:
 
     @staticmethod
     def _research(record: dict[str, Any]) -> Research:
-        usage = Usage(**{name: record.get(f"usage_{name}", 0) for name in USAGE_FIELDS})
-        return Research.model_validate({**{k: v for k, v in record.items() if k in RESEARCH_FIELDS}, "usage": usage})
+        return Research.model_validate(_resource_fields(record))
+
+
+def _resource_fields(record: dict[str, Any]) -> dict[str, Any]:
+    usage = Usage(**{name: record.get(f"usage_{name}", 0) for name in USAGE_FIELDS})
+    return {**{k: v for k, v in record.items() if k in RESEARCH_FIELDS}, "usage": usage}

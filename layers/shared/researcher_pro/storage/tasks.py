@@ -68,8 +68,9 @@ class TaskRepository:
         return found
 
     def list_page(
-        self, tenant: str, limit: int, cursor: str | None, status: str | None
+        self, tenant: str, limit: int, cursor: str | None, status: str | None, attributes: Sequence[str] = ()
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of the kind's list, newest first; only `attributes` of each record when given."""
         partition = task_list_pk(tenant, self.kind)
         start = decode_cursor(cursor, "gsi1pk", partition)
         items: list[dict[str, Any]] = []
@@ -83,10 +84,16 @@ class TaskRepository:
                 "ScanIndexForward": False,
                 "Limit": limit - len(items),
             }
+            names: dict[str, str] = {}
             if status:
                 params["FilterExpression"] = "#s = :s"
-                params["ExpressionAttributeNames"] = {"#s": "status"}
+                names["#s"] = "status"
                 params["ExpressionAttributeValues"][":s"] = {"S": status}
+            if attributes:
+                params["ProjectionExpression"] = ", ".join(f"#a{i}" for i in range(len(attributes)))
+                names.update({f"#a{i}": name for i, name in enumerate(attributes)})
+            if names:
+                params["ExpressionAttributeNames"] = names
             if start:
                 params["ExclusiveStartKey"] = start
             reply = self._db.query(**params)

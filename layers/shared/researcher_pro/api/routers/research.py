@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from researcher_pro.api.dependencies import ContainerDep, Cursor, IdempotencyKey, Limit, Tenant
 from researcher_pro.models.common import Page, Status
-from researcher_pro.models.research import EventPage, Research, ResearchRequest
+from researcher_pro.models.research import EventPage, Research, ResearchRequest, ResearchSummary
 
 router = APIRouter(prefix="/v1/research", tags=["research"])
 ResearchId = Annotated[str, "research id"]
@@ -30,7 +30,8 @@ def start_research(
 @router.get("", summary="List research, newest first")
 def list_research(
     tenant: Tenant, services: ContainerDep, limit: Limit = 20, cursor: Cursor = None, status: Status | None = None
-) -> Page[Research]:
+) -> Page[ResearchSummary]:
+    """Each item is the research without its answer, findings and sources; read one research for those."""
     return services.research.list(tenant, limit, cursor, status)
 
 
