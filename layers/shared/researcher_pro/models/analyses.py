@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_serializer, field_validator, model_validator
 
-from researcher_pro.models.common import ErrorInfo, Status, StrictInput, Usage
+from researcher_pro.models.common import ErrorInfo, EventPage, Status, StrictInput, TaskEvent, Usage
 
 AnalysisKind = Literal["summary", "key_points", "sentiment", "entities", "topics", "custom"]
 STANDARD_KINDS: tuple[str, ...] = ("summary", "key_points", "sentiment", "entities", "topics")
@@ -115,17 +115,10 @@ class Analysis(BaseModel):
 EventType = Literal["analysis.progress", "analysis.completed", "analysis.failed", "analysis.cancelled"]
 
 
-class AnalysisEvent(BaseModel):
+class AnalysisEvent(TaskEvent):
     type: EventType
-    seq: int
     analysis_id: str
     stage: Stage | None = None
-    progress: float
-    message: str
-    data: dict[str, Any] = {}
-    ts: str
 
 
-class AnalysisEventPage(BaseModel):
-    items: list[AnalysisEvent]
-    next_after: int
+AnalysisEventPage = EventPage[AnalysisEvent]

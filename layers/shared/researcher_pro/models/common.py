@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +20,23 @@ class StrictInput(BaseModel):
 class Page[T](BaseModel):
     items: list[T]
     next_cursor: str | None = None
+
+
+class TaskEvent(BaseModel):
+    """What every task's progress event carries; each kind adds its `type`, its id and its `stage`."""
+
+    seq: int
+    progress: float
+    message: str
+    data: dict[str, Any] = {}
+    ts: str
+
+
+class EventPage[E: TaskEvent](BaseModel):
+    """A slice of a task's event log; `next_after` is the `after` that reads on from it."""
+
+    items: list[E]
+    next_after: int
 
 
 class Usage(BaseModel):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
-from researcher_pro.models.common import ErrorInfo, Status, StrictInput, Usage
+from researcher_pro.models.common import ErrorInfo, EventPage, Status, StrictInput, TaskEvent, Usage
 
 ReportFormat = Literal["markdown", "html", "json"]
 ReportStage = Literal["outline", "write", "render"]
@@ -47,17 +47,10 @@ class Report(BaseModel):
 EventType = Literal["report.progress", "report.ready", "report.failed", "report.cancelled"]
 
 
-class ReportEvent(BaseModel):
+class ReportEvent(TaskEvent):
     type: EventType
-    seq: int
     report_id: str
     stage: ReportStage | None = None
-    progress: float
-    message: str
-    data: dict[str, Any] = {}
-    ts: str
 
 
-class ReportEventPage(BaseModel):
-    items: list[ReportEvent]
-    next_after: int
+ReportEventPage = EventPage[ReportEvent]

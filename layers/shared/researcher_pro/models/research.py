@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from researcher_pro.models.common import ErrorInfo, Status, StrictInput, Usage
+from researcher_pro.models.common import ErrorInfo, EventPage, Status, StrictInput, TaskEvent, Usage
 
 Depth = Literal["quick", "standard", "deep"]
 SourceKind = Literal["web", "documents"]
@@ -108,17 +108,10 @@ EventType = Literal[
 ]
 
 
-class ResearchEvent(BaseModel):
+class ResearchEvent(TaskEvent):
     type: EventType
-    seq: int
     research_id: str
     stage: Stage | None = None
-    progress: float
-    message: str
-    data: dict[str, Any] = {}
-    ts: str
 
 
-class EventPage(BaseModel):
-    items: list[ResearchEvent]
-    next_after: int
+ResearchEventPage = EventPage[ResearchEvent]

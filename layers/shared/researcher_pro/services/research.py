@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.errors import Conflict, InvalidInput, NotFound
 from researcher_pro.models.common import TERMINAL_STATUSES, Page, Usage, rfc3339
-from researcher_pro.models.research import EventPage, Research, ResearchEvent, ResearchRequest, ResearchSummary
+from researcher_pro.models.research import Research, ResearchEvent, ResearchEventPage, ResearchRequest, ResearchSummary
 from researcher_pro.models.tasks import TaskMessage
 from researcher_pro.models.templates import RenderedTemplate
 from researcher_pro.observability import metrics
@@ -157,10 +157,10 @@ class ResearchService:
         if not self._repo.delete(tenant, research_id):
             raise NotFound(f"no research {research_id}")
 
-    def events(self, tenant: str, research_id: str, after: int, limit: int) -> EventPage:
+    def events(self, tenant: str, research_id: str, after: int, limit: int) -> ResearchEventPage:
         self._record(tenant, research_id)
         items = [ResearchEvent.model_validate(e) for e in self._repo.events(tenant, research_id, after, limit)]
-        return EventPage(items=items, next_after=items[-1].seq if items else after)
+        return ResearchEventPage(items=items, next_after=items[-1].seq if items else after)
 
     def _record(self, tenant: str, research_id: str) -> dict[str, Any]:
         record = self._repo.get(tenant, research_id)

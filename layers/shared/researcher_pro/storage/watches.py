@@ -168,47 +168,41 @@ class WatchRepository:
                 "SET next_run_at = :next, gsi3sk = :due, last_run_at = :started, last_research_id = :research, "
                 "#version = #version + :one ADD runs :one"
             )
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": self._key(tenant, watch_id, META),
-                            "UpdateExpression": update,
-                            "ConditionExpression": "next_run_at = :expected AND enabled = :yes",
-                            "ExpressionAttributeNames": {"#version": "version"},
-                            "ExpressionAttributeValues": values,
-                        }
-                    },
-                    {"Put": {"TableName": self._table, "Item": to_item(run), "ConditionExpression": _ABSENT}},
-                ]
-            )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
-        return True
+        return self._record_run(
+            tenant,
+            watch_id,
+            run,
+            {
+                "UpdateExpression": update,
+                "ConditionExpression": "next_run_at = :expected AND enabled = :yes",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": values,
+            },
+        )
 
     def add_run(self, tenant: str, watch_id: str, run: dict[str, Any]) -> bool:
         """Record a run started by hand; False when the watch is gone."""
+        return self._record_run(
+            tenant,
+            watch_id,
+            run,
+            {
+                "UpdateExpression": "SET last_run_at = :started, last_research_id = :research ADD runs :one",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": {
+                    ":started": {"S": run["started_at"]},
+                    ":research": {"S": run["research_id"]},
+                    ":one": {"N": "1"},
+                },
+            },
+        )
+
+    def _record_run(self, tenant: str, watch_id: str, run: dict[str, Any], watch_update: dict[str, Any]) -> bool:
+        """The watch's update and the new run item in one transaction; False if a condition failed."""
         try:
             self._db.transact_write_items(
                 TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": self._key(tenant, watch_id, META),
-                            "UpdateExpression": "SET last_run_at = :started, last_research_id = :research "
-                            "ADD runs :one",
-                            "ConditionExpression": "attribute_exists(pk)",
-                            "ExpressionAttributeValues": {
-                                ":started": {"S": run["started_at"]},
-                                ":research": {"S": run["research_id"]},
-                                ":one": {"N": "1"},
-                            },
-                        }
-                    },
+                    {"Update": {"TableName": self._table, "Key": self._key(tenant, watch_id, META), **watch_update}},
                     {"Put": {"TableName": self._table, "Item": to_item(run), "ConditionExpression": _ABSENT}},
                 ]
             )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from researcher_pro.api.dependencies import ContainerDep, Cursor, IdempotencyKey, Limit, Tenant
 from researcher_pro.models.common import Page, Status
-from researcher_pro.models.research import EventPage, Research, ResearchRequest, ResearchSummary
+from researcher_pro.models.research import Research, ResearchEventPage, ResearchRequest, ResearchSummary
 
 router = APIRouter(prefix="/v1/research", tags=["research"])
 ResearchId = Annotated[str, "research id"]
@@ -58,5 +58,5 @@ def research_events(
     services: ContainerDep,
     after: Annotated[int, Query(ge=0, description="Return events with seq greater than this")] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
-) -> EventPage:
+) -> ResearchEventPage:
     return services.research.events(tenant, research_id, after, limit)
