@@ -19,7 +19,7 @@ $(UV):
 	$(BOOT)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(BIN)/python: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 install: $(BIN)/python
@@ -39,6 +39,7 @@ test: lint typecheck template browser
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --quiet | diff -u layers/shared/requirements.txt - \
 		|| (echo "layers/shared/requirements.txt is out of date: make requirements" && exit 1)
 

@@ -24,8 +24,9 @@ RESULTS = Path(__file__).with_name("results.json")
 NOTES = (
     "All figures come from one machine and include whatever else it was running (see load_average). "
     "cold_start: a fresh interpreter per import, function code then layers/shared first on sys.path, "
-    "cwd functions/<name>; median/max over the runs after a first, uncounted import that fills a "
-    "temporary bytecode cache (uncached_ms is that first import, compiling every module from source). "
+    "cwd functions/<name>; the function and its floor (the libraries it is built on) are imported in "
+    "alternation, and each ratio is the function's median over the floor's, after a first, uncounted import "
+    "of each that fills a temporary bytecode cache (uncached_ms is that first import). "
     "warm_latency: the local cloud (python -m infra.local) offline, one httpx client, sequential requests "
     "after a warm-up; the timings cover the loopback HTTP gateway, the hand-off to a warm local Lambda "
     "container and moto, not AWS; every POST starts a research run that the worker processes in the "
@@ -66,12 +67,13 @@ def summary(results: dict[str, Any]) -> list[str]:
     lines = [f"Benchmarks ({results['python']}, {results['cpu_count']} CPUs) -> {RESULTS.name}"]
     cold = results["cold_start"]
     lines.append(f"Cold start (import app), target {verdict(cold)}: {cold['target'].get('description', '')}")
-    if "stack_floor" in cold:
-        lines.append(f"  {'(stack floor)':<14} median {cold['stack_floor']['median_ms']:7.1f} ms")
     for name, figures in cold.get("functions", {}).items():
+        target = f"target {figures['target_ratio']}x" if figures.get("target_ratio") else "no target"
         lines.append(
-            f"  {name:<14} median {figures['median_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms  "
-            f"uncached {figures['uncached_ms']:7.1f} ms  openai {'imported' if figures['imports_openai'] else 'no'}"
+            f"  {name:<18} median {figures['median_ms']:7.1f} ms  {figures['ratio']:5.2f}x its {figures['floor']} "
+            f"floor ({figures['floor_median_ms']:.1f} ms, {target}), ready {figures['ready_ratio']:.2f}x  "
+            f"openai {'yes' if figures['imports_openai'] else 'no'}  "
+            f"fastapi {'yes' if figures['imports_fastapi'] else 'no'}"
         )
     warm = results["warm_latency"]
     lines.append(f"Warm latency, target {verdict(warm)}: {warm['target'].get('description', '')}")

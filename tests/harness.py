@@ -53,7 +53,7 @@ def wait_for(
 
 
 class Cloud:
-    def __init__(self, env: dict[str, str], start_timeout: float = 90) -> None:
+    def __init__(self, env: dict[str, str], start_timeout: float = 90, own_process_group: bool = False) -> None:
         self.http_port, self.aws_port, self.ws_port = free_port(), free_port(), free_port()
         # A developer's shell, not this process: fixtures in the same test process may have set AWS_*
         # and RP_* variables for other stacks, and the local cloud passes RP_* on to every function.
@@ -85,6 +85,8 @@ class Cloud:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            # As `make dev` runs in a terminal: a process group of its own, which Ctrl-C signals as a whole.
+            start_new_session=own_process_group,
         )
         self._ready, self._ended = threading.Event(), threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -115,6 +117,13 @@ class Cloud:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def interrupt_like_a_terminal(self, timeout: float = 30) -> int:
+        """Ctrl-C as a terminal sends it, to every process of the cloud's group; returns the exit status."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        status = self.process.wait(timeout)
+        self._ended.wait(5)
+        return status
 
     def __enter__(self) -> Self:
         return self

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from researcher_pro.config import get_settings
+from researcher_pro.core.config import get_settings
+from researcher_pro.core.snapstart import register_restore_hooks
 
 WS_URL = get_settings().ws_url
+register_restore_hooks()
 
 # Read once per container; the function's folder is the deployment package, so the page ships with it.
 PAGE = (Path(__file__).parent / "console.html").read_text(encoding="utf-8")

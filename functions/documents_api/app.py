@@ -1,10 +1,14 @@
 """Documents: the tenant's own sources."""
 
+from functools import partial
+
 from researcher_pro.api.app import create_app
 from researcher_pro.api.lambda_entry import lambda_handler_for
-from researcher_pro.api.routers import documents
-from researcher_pro.config import get_settings
-from researcher_pro.container import Container
+from researcher_pro.core.config import get_settings
+from researcher_pro.documents.router import documents_router
+from researcher_pro.documents.wiring import document_service
 
-app = create_app(Container(get_settings()), documents.router)
-handler = lambda_handler_for(app)
+settings = get_settings()
+documents = partial(document_service, settings)
+app = create_app(settings, documents_router(documents))
+handler = lambda_handler_for(app, documents)

@@ -3,18 +3,16 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from researcher_pro.config import get_settings
-from researcher_pro.container import Container
-from researcher_pro.observability import logger, metrics
-from researcher_pro.tracing import tracer
+from researcher_pro.core.config import get_settings
+from researcher_pro.core.observability import logger, metrics
+from researcher_pro.watches.wiring import watch_scheduler
 
-watches = Container(get_settings()).watches
+scheduler = watch_scheduler(get_settings())
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    result = watches.run_due()
+    result = scheduler.run_due()
     logger.info("refresh done", extra=result)
     return result

@@ -2,9 +2,17 @@
 
 from researcher_pro.api.app import create_app
 from researcher_pro.api.lambda_entry import lambda_handler_for
-from researcher_pro.api.routers import research
-from researcher_pro.config import get_settings
-from researcher_pro.container import Container
+from researcher_pro.core.config import get_settings
+from researcher_pro.research.router import research_router
+from researcher_pro.research.wiring import research_service
+from researcher_pro.watches.wiring import event_sinks
 
-app = create_app(Container(get_settings()), research.router)
-handler = lambda_handler_for(app)
+settings = get_settings()
+
+
+def research():  # built on the first request that needs it
+    return research_service(settings, event_sinks(settings))
+
+
+app = create_app(settings, research_router(research))
+handler = lambda_handler_for(app, research)

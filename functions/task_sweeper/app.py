@@ -1,18 +1,18 @@
-"""Scheduled: requeues research steps whose worker died or whose message was lost."""
+"""Scheduled: requeues task steps whose worker died or whose message was lost; ends tasks that keep stalling."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from researcher_pro.config import get_settings
-from researcher_pro.container import Container
-from researcher_pro.observability import logger, metrics
-from researcher_pro.tracing import tracer
+from researcher_pro.core.config import get_settings
+from researcher_pro.core.observability import logger, metrics
+from researcher_pro.tasks.wiring import task_sweeper
+from researcher_pro.watches.wiring import event_sinks
 
-sweeper = Container(get_settings()).sweeper
+settings = get_settings()
+sweeper = task_sweeper(settings, event_sinks(settings))
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     result = sweeper.sweep()

@@ -5,19 +5,27 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from researcher_pro.config import get_settings
-from researcher_pro.container import Container
-from researcher_pro.models.tasks import TaskMessage
-from researcher_pro.observability import logger, metrics
-from researcher_pro.tracing import tracer
+from researcher_pro.analyses.wiring import analysis_task
+from researcher_pro.core.config import get_settings
+from researcher_pro.core.observability import logger, metrics
+from researcher_pro.core.tracing import tracer
+from researcher_pro.reports.wiring import report_task
+from researcher_pro.research.wiring import research_pipeline
+from researcher_pro.tasks.messages import read_message
+from researcher_pro.watches.wiring import event_sinks
 
-container = Container(get_settings())
-runners = container.runners
+settings = get_settings()
+sinks = event_sinks(settings)
+runners = {
+    "research": research_pipeline(settings, sinks),
+    "analysis": analysis_task(settings, sinks),
+    "report": report_task(settings, sinks),
+}
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def run_step(record: SQSRecord, context: LambdaContext) -> str:
-    message = TaskMessage.model_validate_json(record.body)
+    message = read_message(record.body)
     logger.append_keys(task_id=message.task_id, kind=message.kind, step=message.step)
     logger.set_correlation_id(message.task_id)
     outcome = runners[message.kind].run_step(

@@ -1,10 +1,14 @@
 """Templates: the tenant's own versioned research templates and the built-in ones."""
 
+from functools import partial
+
 from researcher_pro.api.app import create_app
 from researcher_pro.api.lambda_entry import lambda_handler_for
-from researcher_pro.api.routers import templates
-from researcher_pro.config import get_settings
-from researcher_pro.container import Container
+from researcher_pro.core.config import get_settings
+from researcher_pro.templates.router import templates_router
+from researcher_pro.templates.wiring import template_service
 
-app = create_app(Container(get_settings()), templates.router)
-handler = lambda_handler_for(app)
+settings = get_settings()
+templates = partial(template_service, settings)
+app = create_app(settings, templates_router(templates))
+handler = lambda_handler_for(app, templates)

@@ -3,11 +3,13 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from researcher_pro.config import get_settings
-from researcher_pro.container import Container
-from researcher_pro.observability import logger
+from researcher_pro.core.config import get_settings
+from researcher_pro.core.observability import logger
+from researcher_pro.core.snapstart import register_restore_hooks
+from researcher_pro.realtime.wiring import realtime_service
 
-realtime = Container(get_settings()).realtime
+realtime = realtime_service(get_settings())
+register_restore_hooks()
 
 
 @logger.inject_lambda_context

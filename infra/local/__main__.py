@@ -38,6 +38,7 @@ def main() -> int:
         f"  AWS (moto)    {cloud.aws_endpoint}\n"
         f"  Providers     {'offline (no keys): research runs over your uploaded documents' if offline else 'online'}\n"
         f"  Functions     {', '.join(sorted(cloud.functions))}\n"
+        "  SnapStart     not emulated: every function here starts cold and stays warm, without snapshots\n"
         "\nThe dev tenant's API key (export it for the README's walk-through):\n"
         f"export RP_DEV_API_KEY={cloud.dev_api_key}\n",
         flush=True,

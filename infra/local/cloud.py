@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from researcher_pro.config import LOCAL_STACK_NAME
+from researcher_pro.core.config import LOCAL_STACK_NAME
 
 from infra.local.functions import LocalFunction
 from infra.local.http_gateway import HttpGateway
@@ -116,8 +116,8 @@ class LocalCloud:
 
     def _register_dev_key(self) -> str:
         os.environ.setdefault("AWS_ENDPOINT_URL", self.aws_endpoint)
-        from researcher_pro.services.api_keys import ApiKeyService
-        from researcher_pro.storage.api_keys import ApiKeyRepository
+        from researcher_pro.access.api_key_repository import ApiKeyRepository
+        from researcher_pro.access.api_keys import ApiKeyService
 
         keys = ApiKeyService(ApiKeyRepository(self.stack.physical_name(DATA_TABLE)))
         key, _ = keys.issue("dev", self.settings.dev_api_key or None)

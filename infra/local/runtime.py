@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import time
 import traceback
@@ -35,6 +36,9 @@ class LambdaContext:
 
 
 def main() -> None:
+    # Ctrl-C in a terminal reaches the whole process group; stopping containers is the cloud's job (as it is
+    # Lambda's), so a container ignores it instead of dying mid-invocation with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     code_dir, layer_dir, handler_path, address, authkey = sys.argv[1:6]
     sys.path[0:1] = [code_dir, layer_dir]  # replaces this script's own directory
     os.chdir(code_dir)

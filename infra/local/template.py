@@ -243,6 +243,12 @@ def _references(value: Any) -> set[str]:
     return found
 
 
+def _functions_named(references: set[str]) -> set[str]:
+    """What references may name as functions: themselves, and the function of an alias SAM generates for
+    AutoPublishAlias, `<Function>Alias<name>` (locally each function has one version: its alias is itself)."""
+    return references | {re.sub(r"Alias[A-Za-z0-9]+$", "", ref) for ref in references}
+
+
 def _websocket_api(stack: Stack, endpoint: str) -> WebSocketApi | None:
     """The template's WebSocket API: each route's key and the function its integration invokes."""
     apis = [
@@ -254,7 +260,9 @@ def _websocket_api(stack: Stack, endpoint: str) -> WebSocketApi | None:
         return None
     api = apis[0]
     integrations = {
-        name: next(iter(_references(r["Properties"].get("IntegrationUri")) & set(stack.functions)), None)
+        name: next(
+            iter(_functions_named(_references(r["Properties"].get("IntegrationUri"))) & set(stack.functions)), None
+        )
         for name, r in stack.of_type("AWS::ApiGatewayV2::Integration").items()
         if api in _references(r["Properties"].get("ApiId"))
     }

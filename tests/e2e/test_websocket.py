@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from researcher_pro.storage.connections import ConnectionRepository
+from researcher_pro.realtime.connections import ConnectionRepository
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 

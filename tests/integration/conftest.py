@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from researcher_pro.config import LOCAL_STACK_NAME
+from researcher_pro.core.config import LOCAL_STACK_NAME
 
 from infra.local.provision import provision, start_moto
 from infra.local.template import Stack, load_stack
@@ -60,7 +60,7 @@ def stack() -> Iterator[Stack]:
             "PERPLEXITY_API_KEY": "",
         }
     )
-    from researcher_pro.config import get_settings
+    from researcher_pro.core.config import get_settings
 
     get_settings.cache_clear()
     yield loaded
@@ -71,7 +71,11 @@ def stack() -> Iterator[Stack]:
 
 
 def load_function(name: str) -> ModuleType:
-    """Import functions/<name>/app.py as Lambda would, under a name of its own."""
+    """Import functions/<name>/app.py as Lambda would, under a name of its own, as a fresh container: with
+    settings read afresh, so it builds its own services (and their caches) from them."""
+    from researcher_pro.core.config import get_settings
+
+    get_settings.cache_clear()
     path = Path(ROOT, "functions", name, "app.py")
     spec = importlib.util.spec_from_file_location(f"function_{name}", path)
     assert spec and spec.loader

@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from researcher_pro.errors import RateLimited
-from researcher_pro.services.rate_limits import StartLimiter
-from researcher_pro.storage.rate_limits import StartCounter
+from researcher_pro.access.rate_limits import StartLimiter
+from researcher_pro.access.start_counter import StartCounter
+from researcher_pro.core.errors import RateLimited
 
 from infra.local.template import Stack
 from tests.integration.conftest import invoke, load_function
@@ -46,9 +46,9 @@ def start_as(key: str, idempotency_key: str | None = None) -> dict[str, Any]:
 
 
 def test_the_api_answers_429_with_retry_after_and_starts_nothing(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    from researcher_pro.config import get_settings
-    from researcher_pro.services.api_keys import ApiKeyService
-    from researcher_pro.storage.api_keys import ApiKeyRepository
+    from researcher_pro.access.api_key_repository import ApiKeyRepository
+    from researcher_pro.access.api_keys import ApiKeyService
+    from researcher_pro.core.config import get_settings
 
     monkeypatch.setenv("RP_STARTS_PER_MINUTE", "2")
     get_settings.cache_clear()

@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from researcher_pro.config import get_settings
-from researcher_pro.models.common import rfc3339
+from researcher_pro.access.api_key_repository import ApiKeyRepository
+from researcher_pro.access.api_keys import ApiKeyService
+from researcher_pro.core.clock import rfc3339
+from researcher_pro.core.config import get_settings
+from researcher_pro.realtime.connections import ConnectionRepository
 from researcher_pro.realtime.fanout import Fanout
 from researcher_pro.realtime.gateway import ConnectionGateway
 from researcher_pro.realtime.messages import MAX_MESSAGE_BYTES
-from researcher_pro.services.api_keys import ApiKeyService
-from researcher_pro.storage.api_keys import ApiKeyRepository
-from researcher_pro.storage.connections import ConnectionRepository
-from researcher_pro.storage.tasks import TaskRepository
+from researcher_pro.tasks.repository import TaskRepository
 from websockets.sync.client import ClientConnection, connect
 
 from infra.local.template import Stack
@@ -123,7 +123,9 @@ def append(rt: Realtime, research_id: str, seq: int, data: dict[str, Any] | None
         "data": data or {},
         "ts": rfc3339(datetime.now(UTC)),
     }
-    assert rt.research.advance("rt-tenant", research_id, expected_seq=seq - 1, changes={}, event=event, event_ttl=3600)
+    assert rt.research.transition(
+        "rt-tenant", research_id, expected_seq=seq - 1, changes={}, event=event, event_ttl=3600
+    )
     return {**event, "seq": seq}
 
 

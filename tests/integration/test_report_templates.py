@@ -3,16 +3,17 @@ the report runner, wired as the functions wire them."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
-from researcher_pro.config import get_settings
-from researcher_pro.container import Container
-from researcher_pro.errors import InvalidInput
-from researcher_pro.models.documents import DocumentCreate
-from researcher_pro.models.reports import ReportRequest
-from researcher_pro.models.research import ResearchRequest
-from researcher_pro.models.tasks import TaskMessage
-from researcher_pro.models.templates import TemplateInput
-from researcher_pro.services.steps import StepTask
+from researcher_pro.core.config import get_settings
+from researcher_pro.core.errors import InvalidInput
+from researcher_pro.documents.models import DocumentCreate
+from researcher_pro.reports.models import ReportRequest
+from researcher_pro.research.models import ResearchRequest
+from researcher_pro.tasks.messages import TaskMessage
+from researcher_pro.tasks.steps import StepTask
+from researcher_pro.templates.models import TemplateInput
 
 from infra.local.template import Stack
 
@@ -36,9 +37,28 @@ def run_all_steps(runner: StepTask, task_id: str, kind: str) -> None:
         assert runner.run_step(message, remaining_seconds=60, owner=f"test:{step}", receive_count=1) == "done"
 
 
+Container = SimpleNamespace
+
+
 @pytest.fixture
 def container(stack: Stack) -> Container:
-    return Container(get_settings())
+    """The services these tests drive, wired as the functions wire them."""
+    from researcher_pro.documents.wiring import document_service
+    from researcher_pro.reports.wiring import report_service, report_task
+    from researcher_pro.research.wiring import research_pipeline, research_service
+    from researcher_pro.tasks.wiring import task_repository
+    from researcher_pro.templates.wiring import template_service
+
+    settings = get_settings()
+    return Container(
+        templates=template_service(settings),
+        documents=document_service(settings),
+        research=research_service(settings, ()),
+        pipeline=research_pipeline(settings, ()),
+        reports=report_service(settings),
+        report_task=report_task(settings, ()),
+        report_repo=task_repository(settings, "report"),
+    )
 
 
 def market_template(container: Container) -> str:

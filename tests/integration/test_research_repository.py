@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from researcher_pro.storage.cache import ResponseCache
-from researcher_pro.storage.tasks import TaskRepository
+from researcher_pro.tasks.cache import ResponseCache
+from researcher_pro.tasks.repository import TaskRepository
 
 from infra.local.template import Stack
 
@@ -50,9 +50,9 @@ def test_a_step_moves_on_with_its_event_in_one_transaction(stack: Stack) -> None
     assert claim is not None
     event = {"type": "research.progress", "research_id": research_id, "progress": 0.2, "message": "m", "ts": "x"}
     common = {"changes": {"step": "search"}, "event": event, "event_ttl": 60, "checkpoint": ("plan", {"q": [1]})}
-    assert not repo.advance("t", research_id, expected_seq=0, owner="intruder", **common)  # type: ignore[arg-type]
-    assert repo.advance("t", research_id, expected_seq=0, owner="a", **common)  # type: ignore[arg-type]
-    assert not repo.advance("t", research_id, expected_seq=0, owner="a", **common)  # type: ignore[arg-type]
+    assert not repo.transition("t", research_id, expected_seq=0, owner="intruder", **common)  # type: ignore[arg-type]
+    assert repo.transition("t", research_id, expected_seq=0, owner="a", **common)  # type: ignore[arg-type]
+    assert not repo.transition("t", research_id, expected_seq=0, owner="a", **common)  # type: ignore[arg-type]
     assert [e["seq"] for e in repo.events("t", research_id, 0, 10)] == [1]
     assert repo.checkpoints("t", research_id) == {"plan": {"q": [1]}}
     assert repo.get("t", research_id)["step"] == "search"  # type: ignore[index]

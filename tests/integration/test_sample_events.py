@@ -25,9 +25,9 @@ def body(response: dict[str, Any]) -> Any:
 
 
 def register_sample_key(tenant: str) -> None:
-    from researcher_pro.config import get_settings
-    from researcher_pro.services.api_keys import ApiKeyService
-    from researcher_pro.storage.api_keys import ApiKeyRepository
+    from researcher_pro.access.api_key_repository import ApiKeyRepository
+    from researcher_pro.access.api_keys import ApiKeyService
+    from researcher_pro.core.config import get_settings
 
     ApiKeyService(ApiKeyRepository(get_settings().data_table)).issue(tenant, SAMPLE_KEY)
 
@@ -47,7 +47,10 @@ def test_health_and_openapi_events(stack: Stack) -> None:
 
 
 def test_api_events_without_a_registered_key_are_401(stack: Stack) -> None:
-    response = invoke(load_function("usage_api"), event("usage_api/usage_report.json"))
+    # A key nobody issued: the sample key itself is registered by other tests that may run first.
+    sample = event("usage_api/usage_report.json")
+    sample["headers"]["authorization"] = "Bearer rp_never-issued-0000000000000000000000000000"
+    response = invoke(load_function("usage_api"), sample)
     assert response["statusCode"] == 401
     assert response["headers"]["content-type"] == "application/problem+json"
 

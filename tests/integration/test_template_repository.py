@@ -6,7 +6,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from researcher_pro.storage.templates import TemplateRepository
+from researcher_pro.templates.repository import TemplateRepository
 
 from infra.local.template import Stack
 

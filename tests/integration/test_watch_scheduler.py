@@ -9,9 +9,10 @@ import time
 import uuid
 from typing import Any
 
-from researcher_pro.models.watches import WatchRequest, WatchUpdate
-from researcher_pro.services.watches import WatchService
-from researcher_pro.storage.tasks import TaskRepository
+from researcher_pro.tasks.repository import TaskRepository
+from researcher_pro.watches.models import WatchRequest, WatchUpdate
+from researcher_pro.watches.scheduler import WatchScheduler
+from researcher_pro.watches.service import WatchService
 
 from infra.local.template import Stack
 from tests.integration.conftest import invoke, load_function
@@ -19,10 +20,17 @@ from tests.integration.test_sample_events import body, event
 
 
 def service() -> WatchService:
-    from researcher_pro.config import get_settings
-    from researcher_pro.container import Container
+    from researcher_pro.core.config import get_settings
+    from researcher_pro.watches.wiring import watch_service
 
-    return Container(get_settings()).watches
+    return watch_service(get_settings())
+
+
+def scheduler() -> WatchScheduler:
+    from researcher_pro.core.config import get_settings
+    from researcher_pro.watches.wiring import watch_scheduler
+
+    return watch_scheduler(get_settings())
 
 
 def new_watch(watches: WatchService, tenant: str, schedule: str = "rate(1 hour)", **extra: Any) -> dict[str, Any]:
@@ -73,7 +81,7 @@ def test_a_new_watch_runs_its_baseline_at_once_and_waits_for_its_schedule(stack:
     assert research is not None and research["watch_id"] == watch["id"]
     assert 3590 <= next_run(watches, tenant, watch["id"]) - time.time() <= 3600
     # Not due yet: the scheduler leaves it alone.
-    watches.run_due(time.time())
+    scheduler().run_due(time.time())
     assert triggers(watches, tenant, watch["id"]) == ["baseline"]
 
 
@@ -82,8 +90,8 @@ def test_two_schedulers_at_once_run_a_due_time_once(stack: Stack) -> None:
     tenant = f"t-{uuid.uuid4().hex[:6]}"
     ids = [new_watch(watches, tenant)["id"] for _ in range(4)]
     due = max(next_run(watches, tenant, i) for i in ids) + 1
-    all_at_once(2, lambda: watches.run_due(due))
-    all_at_once(3, lambda: watches.run_due(due + 30))  # overlapping again, later, before the next due time
+    all_at_once(2, lambda: scheduler().run_due(due))
+    all_at_once(3, lambda: scheduler().run_due(due + 30))  # overlapping again, later, before the next due time
     for watch_id in ids:
         assert triggers(watches, tenant, watch_id) == ["schedule", "baseline"]
         assert next_run(watches, tenant, watch_id) > due
@@ -101,36 +109,45 @@ def test_missed_runs_collapse_into_one(stack: Stack) -> None:
     first_due = next_run(watches, tenant, watch_id)
     # The scheduler was down for five hours and a half: one run, then the next fire time after now.
     now = first_due + 5.5 * 3600
-    watches.run_due(now)
-    watches.run_due(now + 1)
+    scheduler().run_due(now)
+    scheduler().run_due(now + 1)
     assert triggers(watches, tenant, watch_id) == ["schedule", "baseline"]
     assert next_run(watches, tenant, watch_id) == first_due + 6 * 3600
 
 
 def test_a_start_cut_short_is_finished_by_a_later_tick_exactly_once(stack: Stack) -> None:
-    from researcher_pro.config import get_settings
-    from researcher_pro.container import Container
+    from researcher_pro.core.config import get_settings
+    from researcher_pro.watches.wiring import watch_repository, watch_runs
 
-    container = Container(get_settings())
-    watches, repo = container.watches, container.watch_repo
+    watches, repo, runner = service(), watch_repository(get_settings()), watch_runs(get_settings())
+    research_repo = TaskRepository(stack.physical_name("DataTable"))
     tenant = f"t-{uuid.uuid4().hex[:6]}"
     watch = repo.get(tenant, new_watch(watches, tenant)["id"])
     assert watch is not None
     # What the scheduler does before starting the research, and then it dies.
-    run = {**watches._run_item(tenant, watch, "schedule", time.time()), "due_at": int(watch["next_run_at"])}
-    assert repo.advance(tenant, watch["id"], expected_next_run=int(watch["next_run_at"]), next_run=None, run=run)
+    now = time.time()
+    run = {**runner.new_run(watch, "schedule", now), "due_at": int(watch["next_run_at"])}
+    moved = repo.reschedule(
+        tenant,
+        watch["id"],
+        expected_next_run=int(watch["next_run_at"]),
+        next_run=None,
+        run=run,
+        resume_at=runner.resume_at(now),
+    )
+    assert moved
     runs = watches.runs(tenant, watch["id"], 10, None).items
     assert runs[0].status == "starting"
-    assert container.research_repo.get(tenant, run["research_id"]) is None
+    assert research_repo.get(tenant, run["research_id"]) is None
     # Within the grace period nothing happens; after it, overlapping ticks start it once.
-    watches.run_due(time.time())
-    assert container.research_repo.get(tenant, run["research_id"]) is None
+    scheduler().run_due(time.time())
+    assert research_repo.get(tenant, run["research_id"]) is None
     later = time.time() + get_settings().watch_start_grace_seconds + 1
-    all_at_once(3, lambda: watches.run_due(later))
-    research = container.research_repo.get(tenant, run["research_id"])
+    all_at_once(3, lambda: scheduler().run_due(later))
+    research = research_repo.get(tenant, run["research_id"])
     assert research is not None and research["watch_id"] == watch["id"] and research["status"] == "queued"
     assert watches.runs(tenant, watch["id"], 10, None).items[0].status == "queued"
-    assert watches.run_due(later + 1)["resumed"] == 0
+    assert scheduler().run_due(later + 1)["resumed"] == 0
 
 
 def test_disabled_and_deleted_watches_do_not_run(stack: Stack) -> None:
@@ -141,7 +158,7 @@ def test_disabled_and_deleted_watches_do_not_run(stack: Stack) -> None:
     updated = watches.update(tenant, paused, WatchUpdate(enabled=False))
     assert updated.enabled is False and updated.next_run_at is None
     watches.delete(tenant, gone)
-    watches.run_due(due + 3600 * 3)
+    scheduler().run_due(due + 3600 * 3)
     assert triggers(watches, tenant, paused) == ["baseline"]
     # Enabled again: its next run is a full period from now, not a catch-up of the pause.
     before = time.time()
@@ -167,9 +184,9 @@ def signed(name: str, key: str) -> dict[str, Any]:
 
 
 def test_sample_events_create_list_and_schedule(stack: Stack) -> None:
-    from researcher_pro.config import get_settings
-    from researcher_pro.services.api_keys import ApiKeyService
-    from researcher_pro.storage.api_keys import ApiKeyRepository
+    from researcher_pro.access.api_key_repository import ApiKeyRepository
+    from researcher_pro.access.api_keys import ApiKeyService
+    from researcher_pro.core.config import get_settings
 
     key = f"rp_watch-sample-{uuid.uuid4().hex}"
     ApiKeyService(ApiKeyRepository(get_settings().data_table)).issue("sample-watches", key)
@@ -192,7 +209,7 @@ def test_sample_events_create_list_and_schedule(stack: Stack) -> None:
 
 
 def test_schedules_more_frequent_than_the_setting_are_refused(stack: Stack) -> None:
-    from researcher_pro.services.schedules import InvalidSchedule
+    from researcher_pro.watches.schedules import InvalidSchedule
 
     watches = service()
     tenant = f"t-{uuid.uuid4().hex[:6]}"
@@ -215,7 +232,7 @@ def test_a_schedule_that_has_fired_for_the_last_time_leaves_the_due_index(stack:
     watch_id = new_watch(watches, tenant, f"cron(0 12 1 1 ? {year})")["id"]
     last = datetime(year, 1, 1, 12, tzinfo=UTC).timestamp()
     assert next_run(watches, tenant, watch_id) == last
-    watches.run_due(last + 60)
+    scheduler().run_due(last + 60)
     assert triggers(watches, tenant, watch_id) == ["schedule", "baseline"]
     assert watches.get(tenant, watch_id).next_run_at is None
-    assert watches.run_due(last + 3600)["errors"] == 0
+    assert scheduler().run_due(last + 3600)["errors"] == 0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from researcher_pro.services.analysis_task import merge_entities, merge_sentiment
-from researcher_pro.services.chunking import split_text
+from researcher_pro.analyses.chunking import split_text
+from researcher_pro.analyses.task import merge_entities, merge_sentiment
 
 
 def test_paragraphs_are_packed_whole_into_parts_under_the_limit() -> None:

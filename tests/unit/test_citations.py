@@ -1,12 +1,8 @@
 from __future__ import annotations
 
+from researcher_pro.core.citations import keep_retrieved_citations, keep_retrieved_markers, normalise_url
 from researcher_pro.providers.base import Retrieved
-from researcher_pro.services.citations import (
-    SourceRegistry,
-    keep_retrieved_citations,
-    keep_retrieved_markers,
-    normalise_url,
-)
+from researcher_pro.research.sources import SourceRegistry
 
 
 def test_the_same_page_normalises_to_one_key() -> None:

@@ -4,10 +4,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from researcher_pro.config import ModelPrice
-from researcher_pro.errors import BudgetExceeded
+from researcher_pro.core.config import ModelPrice
+from researcher_pro.core.errors import BudgetExceeded
 from researcher_pro.providers.base import ProviderReply, SearchQuery
-from researcher_pro.services.metering import Meter
+from researcher_pro.tasks.metering import Meter
 
 
 class MemoryCache:
@@ -53,7 +53,7 @@ PRICES = {"sonar": ModelPrice(input_per_million=1.0, output_per_million=1.0, per
 def meter(cache: MemoryCache, ledger: Ledger, tenant: str = "t1", budget: float | None = None) -> Meter:
     return Meter(
         tenant=tenant,
-        research_id="r",
+        task_id="r",
         day="2026-11-26",
         cache=cache,
         usage=ledger,

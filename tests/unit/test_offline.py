@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from researcher_pro.providers.offline import DocumentIndex, OfflineAnalyst, passages
+from researcher_pro.providers.offline.analyst import OfflineAnalyst
+from researcher_pro.providers.offline.index import DocumentIndex
+from researcher_pro.providers.offline.text import passages
 
 DOCS = [
     {"id": "d1", "title": "Heat pumps", "text": "Heat pumps move heat.\n\nCold-climate heat pumps work at minus 25 C."},

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from researcher_pro.realtime.messages import MAX_MESSAGE_BYTES, encode, ref_path, task_of
-from researcher_pro.services.realtime import RealtimeService
+from researcher_pro.realtime.service import RealtimeService
 
 from infra.local.template import load_stack
 from tests.harness import ROOT

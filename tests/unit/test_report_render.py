@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
-from researcher_pro.services.report_render import ReportDocument, to_html, to_json, to_markdown
-from researcher_pro.services.report_writer import DEFAULT_SECTIONS, ExtractiveSectionWriter, SectionBrief
+from researcher_pro.reports.render import ReportDocument, to_html, to_json, to_markdown
+from researcher_pro.reports.writer import DEFAULT_SECTIONS, ExtractiveSectionWriter, SectionBrief
 
 from tests.e2e.reports_support import OUR_TAGS, markdown_body, markdown_sources, parse_html
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from researcher_pro.errors import OutOfTime, ProviderBadOutput, ProviderUnavailable
+from researcher_pro.core.errors import OutOfTime, ProviderBadOutput, ProviderUnavailable
 from researcher_pro.providers.retry import Retryable, RetryPolicy, call_with_retries, parse_retry_after
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from researcher_pro.services.schedules import InvalidSchedule, parse_schedule
+from researcher_pro.watches.schedules import InvalidSchedule, parse_schedule
 
 
 def at(*parts: int) -> datetime:

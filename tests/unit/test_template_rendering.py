@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from researcher_pro.errors import InvalidInput
-from researcher_pro.models.templates import TemplateInput
-from researcher_pro.providers.offline import OfflineAnalyst
-from researcher_pro.services.analyst import assemble_sections
-from researcher_pro.services.template_rendering import MAX_RENDERED_CHARS, RenderFailure, check, render
-from researcher_pro.services.templates import BuiltinCatalog, render_template
+from researcher_pro.core.errors import InvalidInput
+from researcher_pro.providers.offline.analyst import OfflineAnalyst
+from researcher_pro.research.analyst import assemble_sections
+from researcher_pro.templates.models import TemplateInput
+from researcher_pro.templates.sandbox import MAX_RENDERED_CHARS, RenderFailure, check, render
+from researcher_pro.templates.service import BuiltinCatalog, render_template
 
 TYPES = {"company": "string", "items": "list", "n": "number"}
 VALUES = {"company": "Acme", "items": ["b", "a"], "n": 3}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from researcher_pro.services.watch_diff import diff_runs, normalise_claim
+from researcher_pro.watches.diff import diff_runs, normalise_claim
 
 
 def research(sources: list[tuple[int, str]], findings: list[tuple[str, list[int]]]) -> dict[str, Any]:

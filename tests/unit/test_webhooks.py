@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from researcher_pro.services.webhooks import UnsafeWebhook, WebhookPolicy, sign
+from researcher_pro.watches.webhooks import UnsafeWebhook, WebhookPolicy, sign
 
 
 @pytest.mark.parametrize(

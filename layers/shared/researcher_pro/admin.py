@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from researcher_pro.config import LOCAL_STACK_NAME, get_settings
+from researcher_pro.core.config import LOCAL_STACK_NAME, get_settings
 
 LOCAL_DATA_TABLE = f"{LOCAL_STACK_NAME}-DataTable"
 
@@ -22,7 +22,7 @@ def _table(args: argparse.Namespace) -> str:
         ):
             os.environ.setdefault(name, value)
         return LOCAL_DATA_TABLE
-    from researcher_pro.storage.aws import client
+    from researcher_pro.core.aws import client
 
     stacks = client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
@@ -31,8 +31,8 @@ def _table(args: argparse.Namespace) -> str:
 
 def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     table = _table(args)
-    from researcher_pro.services.api_keys import ApiKeyService
-    from researcher_pro.storage.api_keys import ApiKeyRepository
+    from researcher_pro.access.api_key_repository import ApiKeyRepository
+    from researcher_pro.access.api_keys import ApiKeyService
 
     return ApiKeyService(ApiKeyRepository(table))
 

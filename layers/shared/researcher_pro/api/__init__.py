@@ -1,1 +1,1 @@
-"""The HTTP API: one FastAPI app factory, one router per resource."""
+"""The HTTP API around the capabilities: the app factory, the Lambda entry, problem+json, limits, health."""

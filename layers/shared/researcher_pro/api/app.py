@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -9,33 +10,34 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from researcher_pro.api.errors import install_error_handlers
 from researcher_pro.api.limits import BodySizeLimit
-from researcher_pro.config import VERSION
-from researcher_pro.container import Container
+from researcher_pro.core.config import VERSION, Settings
 
 SECURITY = {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key: rp_…"}}
 
 
-def create_app(container: Container, *routers: APIRouter) -> FastAPI:
+def create_app(settings: Settings, *routers: APIRouter, described_by: Callable[[], FastAPI] | None = None) -> FastAPI:
+    """An app serving `routers`. Its OpenAPI document describes them, or, with `described_by`, the app that
+    function builds (the health function serves the whole API's document without serving its routes)."""
     app = FastAPI(
         title="Researcher Pro",
         version=VERSION,
         description="Research questions in, cited answers out. Asynchronous, resumable, cost-capped.",
     )
-    app.state.container = container
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(BodySizeLimit, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     build_schema = app.openapi
 
     def openapi_with_security() -> dict[str, Any]:
         # Built on first request, not at import: cold start is a user-visible cost.
         if app.openapi_schema is None:
-            schema = build_schema()
+            schema = described_by().openapi() if described_by else build_schema()
             schema.setdefault("components", {})["securitySchemes"] = SECURITY
             schema["security"] = [{"bearerAuth": []}]
-        return app.openapi_schema or {}
+            app.openapi_schema = schema
+        return app.openapi_schema
 
     app.openapi = openapi_with_security  # type: ignore[method-assign]
     return app

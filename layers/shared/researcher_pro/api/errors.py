@@ -9,8 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from researcher_pro.errors import DomainError, RateLimited
-from researcher_pro.observability import logger
+from researcher_pro.core.errors import DomainError, RateLimited
+from researcher_pro.core.observability import logger
 
 PROBLEM_JSON = "application/problem+json"
 TITLES = {

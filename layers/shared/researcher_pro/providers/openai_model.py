@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 
-from researcher_pro.errors import ProviderRejected
+from researcher_pro.core.errors import ProviderRejected
 from researcher_pro.providers.base import JsonSchemaCall, ModelCall, ProviderReply
 from researcher_pro.providers.retry import Retryable, RetryPolicy, call_with_retries, parse_retry_after
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from researcher_pro.errors import ProviderRejected
+from researcher_pro.core.errors import ProviderRejected
 from researcher_pro.providers.base import ProviderReply, Retrieved, SearchQuery
 from researcher_pro.providers.retry import Retryable, RetryPolicy, call_with_retries, parse_retry_after
 

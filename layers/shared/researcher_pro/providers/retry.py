@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from researcher_pro.errors import OutOfTime, ProviderBadOutput, ProviderUnavailable
+from researcher_pro.core.errors import OutOfTime, ProviderBadOutput, ProviderUnavailable
 
 MIN_USEFUL_TIMEOUT = 1.0
 MAX_SINGLE_WAIT = 30.0

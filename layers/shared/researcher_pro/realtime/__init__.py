@@ -1,1 +1,1 @@
-"""Progress events after they are committed: the WebSocket fan-out and anything else that reacts to them."""
+"""Real time: committed task events pushed to WebSocket connections, and the connections themselves."""

@@ -39,11 +39,11 @@ from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 from typing import Any
 
-from researcher_pro.observability import logger
+from researcher_pro.core.observability import logger
+from researcher_pro.realtime.connections import ConnectionRepository
 from researcher_pro.realtime.gateway import ConnectionGateway, ConnectionGone
 from researcher_pro.realtime.messages import ALL, encode, task_of, topic
-from researcher_pro.storage.connections import ConnectionRepository
-from researcher_pro.storage.tasks import TaskRepository
+from researcher_pro.tasks.repository import TaskRepository
 
 LOG_PAGE = 100
 MAX_ROUNDS = 50  # bounds one pump; whatever is left is picked up by the next event's pump

@@ -13,6 +13,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from researcher_pro.core.aws import LazyClient
+
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=1,
@@ -28,8 +30,8 @@ class ConnectionGone(Exception):
 class ConnectionGateway:
     def __init__(self, endpoint_url: str) -> None:
         self.endpoint_url = endpoint_url
-        self._client: Any = boto3.session.Session().client(
-            "apigatewaymanagementapi", endpoint_url=endpoint_url, config=_CONFIG
+        self._client: Any = LazyClient(
+            lambda: boto3.session.Session().client("apigatewaymanagementapi", endpoint_url=endpoint_url, config=_CONFIG)
         )
 
     def post(self, connection_id: str, data: bytes) -> None:

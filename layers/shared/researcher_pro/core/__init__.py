@@ -1,0 +1,1 @@
+"""What every room builds on: settings, domain errors, logging and metrics, AWS helpers, pagination."""

@@ -1,0 +1,109 @@
+"""boto3 clients, created once per container and shared (clients are thread-safe, resources are not).
+
+A client is made on its first call, not when the code that holds it is built: making one loads the
+service's model (100-200 ms for DynamoDB or SQS), which a cold start should pay only if the invocation
+needs that service.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, max_pool_connections=32)
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class LazyClient:
+    """A boto3 client that is made on first use, once, whichever thread gets there first."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._make()
+        return getattr(self._client, name)
+
+
+@cache
+def client(service: str) -> Any:
+    return LazyClient(lambda: boto3.session.Session().client(service, config=_CONFIG))
+
+
+@cache
+def s3_presigner() -> Any:
+    """An S3 client for presigned URLs: SigV4, and the bucket's regional host (the default global host
+    redirects outside us-east-1, which breaks a signed URL). Endpoints given as an IP address, like the
+    local cloud's, keep path-style URLs."""
+    config = _CONFIG.merge(Config(signature_version="s3v4", s3={"addressing_style": "virtual"}))
+    return LazyClient(lambda: boto3.session.Session().client("s3", config=config))
+
+
+def to_attr(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(_to_dynamo(value))
+
+
+def to_item(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: to_attr(value) for key, value in record.items() if value is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _from_dynamo(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    if isinstance(value, set):
+        return {_from_dynamo(v) for v in value}
+    return value
+
+
+def is_conditional_failure(error: Exception) -> bool:
+    code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+def applied(write: Callable[[], object]) -> bool:
+    """Run a conditional write (or transaction): whether it was applied, False when its condition did not hold."""
+    try:
+        write()
+    except ClientError as error:
+        if is_conditional_failure(error):
+            return False
+        raise
+    return True
+
+
+def conditional[T](write: Callable[[], T]) -> T | None:
+    """Run a conditional write that returns what it wrote: its reply, or None when its condition did not hold."""
+    replies: list[T] = []
+    return replies[0] if applied(lambda: replies.append(write())) else None

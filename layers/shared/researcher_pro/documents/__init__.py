@@ -1,0 +1,1 @@
+"""The tenant's own documents, searched by research that asks for them."""

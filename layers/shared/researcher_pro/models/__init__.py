@@ -1,1 +1,0 @@
-"""Pydantic models: domain records and API schemas."""

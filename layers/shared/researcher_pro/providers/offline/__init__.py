@@ -1,0 +1,1 @@
+"""Offline providers: the tenant's documents ranked locally, and extractive analysis."""

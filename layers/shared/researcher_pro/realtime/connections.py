@@ -1,0 +1,237 @@
+"""WebSocket connections and their subscriptions, in the connections table.
+
+One item collection per connection: `pk = C#<connection id>` holds the connection (`sk = CONN`) and
+one item per subscription (`sk = SUB#<topic>`). The table is keyed by connection id rather than by
+tenant because `$default` and `$disconnect` events carry nothing else; the id is issued by API
+Gateway to one authenticated tenant, the tenant is stored with it, and every read by tenant goes
+through `gsi1` (`T#<tenant>#SUB#<topic>`, `T#<tenant>#CONN`). `gsi2` is a sparse index of
+connection expiry times for the sweeper. Items expire with the connection (`ttl`, API Gateway's
+2-hour limit) and are filtered on read, since DynamoDB deletes late.
+
+A task subscription carries `delivered`, the seq of the last event sent to it; `claim` moves it
+forward one event at a time under a short lease (see realtime/fanout.py for why).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from researcher_pro.core.aws import client, from_item, is_conditional_failure, to_attr, to_item
+
+EXPIRY_PARTITION = "EXPIRES"
+CONNECTION_SK = "CONN"
+
+
+def _pk(connection_id: str) -> str:
+    return f"C#{connection_id}"
+
+
+def _sub_sk(topic: str) -> str:
+    return f"SUB#{topic}"
+
+
+def _expiry_sk(expires_at: int, connection_id: str) -> str:
+    return f"{expires_at:012d}#{connection_id}"
+
+
+class ConnectionRepository:
+    def __init__(self, table: str, db: Any = None) -> None:
+        self._table = table
+        self._db = db or client("dynamodb")
+
+    # --- connections -----------------------------------------------------------------------------
+    def connect(self, connection_id: str, tenant: str, connected_at: str, expires_at: int) -> None:
+        self._db.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": _pk(connection_id),
+                    "sk": CONNECTION_SK,
+                    "connection_id": connection_id,
+                    "tenant": tenant,
+                    "connected_at": connected_at,
+                    "ttl": expires_at,
+                    "gsi1pk": f"T#{tenant}#CONN",
+                    "gsi1sk": f"{connected_at}#{connection_id}",
+                    "gsi2pk": EXPIRY_PARTITION,
+                    "gsi2sk": _expiry_sk(expires_at, connection_id),
+                }
+            ),
+        )
+
+    def get(self, connection_id: str) -> dict[str, Any] | None:
+        reply = self._db.get_item(
+            TableName=self._table,
+            Key=to_item({"pk": _pk(connection_id), "sk": CONNECTION_SK}),
+            ConsistentRead=True,
+        )
+        item = from_item(reply["Item"]) if "Item" in reply else None
+        return item if item and item["ttl"] > time.time() else None
+
+    def disconnect(self, connection_id: str) -> bool:
+        """Delete the connection and its subscriptions; False when there was nothing to delete."""
+        keys: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while True:
+            params: dict[str, Any] = {
+                "TableName": self._table,
+                "KeyConditionExpression": "pk = :p",
+                "ExpressionAttributeValues": {":p": {"S": _pk(connection_id)}},
+                "ProjectionExpression": "pk, sk",
+                "ConsistentRead": True,
+            }
+            if start:
+                params["ExclusiveStartKey"] = start
+            reply = self._db.query(**params)
+            keys.extend(reply["Items"])
+            start = reply.get("LastEvaluatedKey")
+            if not start:
+                break
+        # The connection item goes first: a subscribe racing with this fails its condition check.
+        keys.sort(key=lambda k: k["sk"]["S"] != CONNECTION_SK)
+        for key in keys:
+            self._db.delete_item(TableName=self._table, Key=key)
+        return bool(keys)
+
+    def expired(self, now: float, limit: int = 100) -> list[str]:
+        """Connection ids whose time is up, oldest first."""
+        reply = self._db.query(
+            TableName=self._table,
+            IndexName="gsi2",
+            KeyConditionExpression="gsi2pk = :p AND gsi2sk < :now",
+            ExpressionAttributeValues={":p": {"S": EXPIRY_PARTITION}, ":now": {"S": f"{int(now):012d}"}},
+            Limit=limit,
+        )
+        # The index projects keys only: the connection id is the table key's suffix.
+        return [i["pk"]["S"].removeprefix("C#") for i in reply["Items"]]
+
+    # --- subscriptions ---------------------------------------------------------------------------
+    def subscribe(self, connection_id: str, tenant: str, topic: str, delivered: int | None, expires_at: int) -> bool:
+        """Add (or reset) a subscription; False when the connection is gone. `delivered` is None for
+        topics that are not one task's log (`all`)."""
+        pk = _pk(connection_id)
+        item = {
+            "pk": pk,
+            "sk": _sub_sk(topic),
+            "connection_id": connection_id,
+            "tenant": tenant,
+            "topic": topic,
+            "delivered": delivered,
+            "ttl": expires_at,
+            "gsi1pk": f"T#{tenant}#SUB#{topic}",
+            "gsi1sk": connection_id,
+        }
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": pk, "sk": CONNECTION_SK}),
+                            "ConditionExpression": "attribute_exists(pk) AND tenant = :t AND #ttl > :now",
+                            "ExpressionAttributeNames": {"#ttl": "ttl"},
+                            "ExpressionAttributeValues": {":t": {"S": tenant}, ":now": to_attr(int(time.time()))},
+                        }
+                    },
+                    {"Put": {"TableName": self._table, "Item": to_item(item)}},
+                ]
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True
+
+    def unsubscribe(self, connection_id: str, topic: str) -> bool:
+        reply = self._db.delete_item(
+            TableName=self._table,
+            Key=to_item({"pk": _pk(connection_id), "sk": _sub_sk(topic)}),
+            ReturnValues="ALL_OLD",
+        )
+        return "Attributes" in reply
+
+    def subscribers(self, tenant: str, topic: str) -> list[dict[str, Any]]:
+        """The tenant's subscriptions to `topic`, each with its connection id and `delivered`."""
+        items: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while True:
+            params: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": "gsi1",
+                "KeyConditionExpression": "gsi1pk = :p",
+                "ExpressionAttributeValues": {":p": {"S": f"T#{tenant}#SUB#{topic}"}},
+            }
+            if start:
+                params["ExclusiveStartKey"] = start
+            reply = self._db.query(**params)
+            items.extend(from_item(i) for i in reply["Items"])
+            start = reply.get("LastEvaluatedKey")
+            if not start:
+                now = time.time()
+                return [i for i in items if i.get("ttl", 0) > now]
+
+    def subscription(self, connection_id: str, topic: str) -> dict[str, Any] | None:
+        reply = self._db.get_item(
+            TableName=self._table,
+            Key=to_item({"pk": _pk(connection_id), "sk": _sub_sk(topic)}),
+            ConsistentRead=True,
+        )
+        return from_item(reply["Item"]) if "Item" in reply else None
+
+    # --- delivery --------------------------------------------------------------------------------
+    def claim(
+        self, connection_id: str, topic: str, *, after: int, seq: int, owner: str, lease_until: float, now: float
+    ) -> bool:
+        """Take the right to send event `seq` to this subscription: only when `after` was the last one
+        sent and nobody else holds the lease (or it is ours, or it ran out)."""
+        return self._update(
+            connection_id,
+            topic,
+            "SET delivered = :seq, busy_owner = :owner, busy_until = :lease",
+            "attribute_exists(pk) AND delivered = :after "
+            "AND (attribute_not_exists(busy_until) OR busy_until < :now OR busy_owner = :owner)",
+            {
+                ":seq": to_attr(seq),
+                ":after": to_attr(after),
+                ":owner": to_attr(owner),
+                ":lease": to_attr(lease_until),
+                ":now": to_attr(now),
+            },
+        )
+
+    def release(self, connection_id: str, topic: str, owner: str) -> bool:
+        return self._update(
+            connection_id,
+            topic,
+            "REMOVE busy_owner, busy_until",
+            "attribute_exists(pk) AND busy_owner = :owner",
+            {":owner": to_attr(owner)},
+        )
+
+    def unclaim(self, connection_id: str, topic: str, *, seq: int, back_to: int, owner: str) -> bool:
+        """Undo a claim whose event could not be sent, so the next delivery tries it again."""
+        return self._update(
+            connection_id,
+            topic,
+            "SET delivered = :back REMOVE busy_owner, busy_until",
+            "attribute_exists(pk) AND delivered = :seq AND busy_owner = :owner",
+            {":back": to_attr(back_to), ":seq": to_attr(seq), ":owner": to_attr(owner)},
+        )
+
+    def _update(self, connection_id: str, topic: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": _pk(connection_id), "sk": _sub_sk(topic)}),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if is_conditional_failure(error):
+                return False
+            raise
+        return True

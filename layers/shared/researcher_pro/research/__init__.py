@@ -1,0 +1,1 @@
+"""Research: a question in, a cited answer out (plan, search, analyse, synthesise)."""

@@ -1,1 +1,0 @@
-"""Business rules. Services receive their repositories and providers; they never build them."""

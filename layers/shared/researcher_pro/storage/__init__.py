@@ -1,1 +1,0 @@
-"""Data access: the only code that calls boto3 data APIs."""

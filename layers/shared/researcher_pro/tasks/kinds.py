@@ -1,0 +1,53 @@
+"""The kinds of task the step engine runs: the letter each has in its keys, the prefix of its outcome
+metrics, and the type of each of its events (the public event names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Outcome = Literal["progress", "succeeded", "failed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    name: str
+    letter: str
+    metric_prefix: str  # "Runs" → RunsStarted, RunsSucceeded, RunsFailed, RunsCancelled
+    event_types: dict[Outcome, str]
+
+
+RESEARCH = TaskKind(
+    "research",
+    "R",
+    "Runs",
+    {
+        "progress": "research.progress",
+        "succeeded": "research.completed",
+        "failed": "research.failed",
+        "cancelled": "research.cancelled",
+    },
+)
+ANALYSIS = TaskKind(
+    "analysis",
+    "A",
+    "Analyses",
+    {
+        "progress": "analysis.progress",
+        "succeeded": "analysis.completed",
+        "failed": "analysis.failed",
+        "cancelled": "analysis.cancelled",
+    },
+)
+REPORT = TaskKind(
+    "report",
+    "P",
+    "Reports",
+    {
+        "progress": "report.progress",
+        "succeeded": "report.ready",
+        "failed": "report.failed",
+        "cancelled": "report.cancelled",
+    },
+)
+KINDS: dict[str, TaskKind] = {kind.name: kind for kind in (RESEARCH, ANALYSIS, REPORT)}

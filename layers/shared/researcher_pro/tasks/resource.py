@@ -1,0 +1,69 @@
+"""What every task resource (research, analyses, reports) reads alike: one task by id, a page of the
+list, and the event log. Each kind names its models; another tenant's task is 404, like a missing one."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from pydantic import BaseModel
+
+from researcher_pro.core.errors import NotFound
+from researcher_pro.core.models import Page, Usage
+from researcher_pro.tasks.models import EventPage, TaskEvent
+from researcher_pro.tasks.repository import USAGE_FIELDS, TaskRepository
+
+
+def resource_fields(record: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """The record's fields that `model` has, with usage gathered from its one-counter-per-figure attributes."""
+    usage = Usage(**{name: record.get(f"usage_{name}", 0) for name in USAGE_FIELDS})
+    return {**{k: v for k, v in record.items() if k in model.model_fields}, "usage": usage}
+
+
+def list_attributes(model: type[BaseModel], omit: Collection[str] = ()) -> tuple[str, ...]:
+    """What a list reads of each record: the summary model's fields (usage is stored as one counter per figure)."""
+    fields = set(model.model_fields) - {"usage", *omit}
+    return tuple(sorted(fields | {f"usage_{name}" for name in USAGE_FIELDS}))
+
+
+class TaskResources[R: BaseModel, S: BaseModel, E: TaskEvent]:
+    def __init__(
+        self,
+        repo: TaskRepository,
+        resource: type[R],
+        summary: type[S],
+        event: type[E],
+        *,
+        omit_from_lists: Collection[str] = (),
+    ) -> None:
+        self.repo = repo
+        self._resource = resource
+        self._summary = summary
+        self._event = event
+        self._list_attributes = list_attributes(summary, omit_from_lists)
+        # Concrete generic models (Page[ResearchSummary]): a page of a bare type variable would
+        # serialise its items as plain BaseModels, that is, empty.
+        self._page: type[Page[S]] = Page[summary]  # type: ignore[valid-type]
+        self._event_page: type[EventPage[E]] = EventPage[event]  # type: ignore[valid-type]
+
+    def record(self, tenant: str, task_id: str) -> dict[str, Any]:
+        record = self.repo.get(tenant, task_id)
+        if record is None:
+            raise NotFound(f"no {self.repo.kind} {task_id}")
+        return record
+
+    def get(self, tenant: str, task_id: str) -> R:
+        return self.present(self.record(tenant, task_id))
+
+    def present(self, record: dict[str, Any], **extra: Any) -> R:
+        return self._resource.model_validate({**resource_fields(record, self._resource), **extra})
+
+    def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> Page[S]:
+        records, next_cursor = self.repo.list_page(tenant, limit, cursor, status, self._list_attributes)
+        items = [self._summary.model_validate(resource_fields(r, self._summary)) for r in records]
+        return self._page(items=items, next_cursor=next_cursor)
+
+    def events(self, tenant: str, task_id: str, after: int, limit: int) -> EventPage[E]:
+        self.record(tenant, task_id)
+        items = [self._event.model_validate(e) for e in self.repo.events(tenant, task_id, after, limit)]
+        return self._event_page(items=items, next_after=items[-1].seq if items else after)

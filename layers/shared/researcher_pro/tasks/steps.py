@@ -1,0 +1,158 @@
+"""Running a task one step per SQS message, whatever the kind of task.
+
+Each step is claimed under a lease, runs, and commits its checkpoint, its progress event and the
+move to the next step in one transaction. A redelivered message finds the step taken or done and
+does nothing; a crashed step's lease runs out and the step runs again, its paid calls answered
+from the cache. Subclasses name their steps and say what each one does; nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from researcher_pro.core.clock import now_rfc3339
+from researcher_pro.core.config import ModelPrice
+from researcher_pro.core.errors import OutOfTime, RetryStep, TaskFailure
+from researcher_pro.core.observability import logger
+from researcher_pro.tasks.lifecycle import TaskLifecycle
+from researcher_pro.tasks.messages import TaskMessage
+from researcher_pro.tasks.metering import Cache, Meter
+from researcher_pro.tasks.queue import Queue
+from researcher_pro.tasks.repository import TaskRepository
+
+SAFETY_MARGIN_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class TaskPolicy:
+    prices: dict[str, ModelPrice]
+    event_ttl_seconds: int = 30 * 86_400
+    max_step_attempts: int = 3
+    stuck_after_seconds: int = 600
+    concurrency: int = 8
+
+
+@dataclass(frozen=True)
+class StepResult:
+    output: dict[str, Any]
+    message: str
+    data: dict[str, Any]
+
+
+class StepTask(ABC):
+    steps: ClassVar[tuple[str, ...]]
+    progress: ClassVar[dict[str, float]]
+
+    def __init__(self, lifecycle: TaskLifecycle, queue: Queue, cache: Cache, policy: TaskPolicy) -> None:
+        self.lifecycle = lifecycle
+        self.repo: TaskRepository = lifecycle.repo
+        self.kind = lifecycle.kind.name
+        self._queue = queue
+        self._cache = cache
+        self._policy = policy
+
+    @abstractmethod
+    def run(self, step: str, record: dict[str, Any], checkpoints: dict[str, Any], meter: Meter) -> StepResult:
+        """Do the paid work of `step`; raise TaskFailure for a clean failure."""
+
+    def run_step(self, message: TaskMessage, *, remaining_seconds: float, owner: str, receive_count: int) -> str:
+        """Run one step; returns what happened. Raises only when the message should be retried."""
+        now = time.time()
+        record = self.repo.claim_step(
+            message.tenant, message.task_id, message.step, owner, now + remaining_seconds + 1, now
+        )
+        if record is None:
+            return f"skipped: step done, taken by a live worker, or {self.kind} gone"
+        if record.get("cancel_requested"):
+            self.lifecycle.finish(record, "cancelled", {}, "Cancelled at the client's request")
+            return "cancelled"
+        started = time.monotonic()
+        meter = self._meter(record, started + remaining_seconds - SAFETY_MARGIN_SECONDS)
+        try:
+            checkpoints = self.repo.checkpoints(message.tenant, message.task_id)
+            result = self.run(message.step, record, checkpoints, meter)
+        except TaskFailure as failure:
+            self.lifecycle.fail(record, failure.code, failure.message)
+            return f"failed: {failure.code}"
+        except OutOfTime as error:
+            return self._retry_or_fail(record, owner, receive_count, "timeout", str(error), error)
+        except RetryStep as error:
+            return self._retry_or_fail(record, owner, receive_count, error.code, error.message, error)
+        except Exception as error:
+            logger.exception("step crashed", extra={"step": message.step, "kind": self.kind})
+            return self._retry_or_fail(
+                record, owner, receive_count, "internal_error", f"an internal error stopped the {self.kind}", error
+            )
+        elapsed_ms = round((time.monotonic() - started) * 1000)
+        self._complete_step(record, message, result, meter, elapsed_ms)
+        return "done"
+
+    def workers(self, jobs: int) -> int:
+        return max(1, min(jobs, self._policy.concurrency))
+
+    # --- state changes -------------------------------------------------------------------------
+    def _complete_step(
+        self, record: dict[str, Any], message: TaskMessage, result: StepResult, meter: Meter, elapsed_ms: int
+    ) -> None:
+        step = message.step
+        position = self.steps.index(step)
+        data = {**result.data, "cache_hits": meter.cache_hits, "elapsed_ms": elapsed_ms}
+        if position == len(self.steps) - 1:
+            self.lifecycle.finish(record, "succeeded", result.output, result.message, final_stage=step, data=data)
+            return
+        next_step = self.steps[position + 1]
+        event = self.lifecycle.event(record, "progress", step, self.progress[step], result.message, data)
+        moved = self.repo.transition(
+            record["tenant"],
+            record["id"],
+            expected_seq=record["event_seq"],
+            owner=record["lease_owner"],
+            changes={
+                "step": next_step,
+                "stage": step,
+                "progress": self.progress[step],
+                "updated_at": now_rfc3339(),
+                "step_attempts": 0,
+            },
+            checkpoint=(step, result.output),
+            event=event,
+            event_ttl=self._policy.event_ttl_seconds,
+            due_at=time.time() + self._policy.stuck_after_seconds,
+        )
+        if moved:
+            # The next step's message and the push to subscribers go out side by side, so a watching
+            # client does not wait for the queue; the invocation still ends only when both are done.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                queued = pool.submit(self._queue.send, message.next(next_step))
+                self.lifecycle.emit(record["tenant"], {**event, "seq": record["event_seq"] + 1})
+                queued.result()
+
+    def _retry_or_fail(
+        self, record: dict[str, Any], owner: str, receive_count: int, code: str, message: str, error: Exception
+    ) -> str:
+        # The record counts every claim of this step, whichever message delivered it: a message the
+        # sweeper sent again starts its own receive count at 1.
+        attempts = max(receive_count, int(record.get("step_attempts") or 0))
+        if attempts >= self._policy.max_step_attempts:
+            self.lifecycle.fail(record, code, f"{message} (after {attempts} attempts)")
+            return f"failed: {code}"
+        self.repo.release_step(record["tenant"], record["id"], owner)
+        raise error
+
+    def _meter(self, record: dict[str, Any], deadline: float) -> Meter:
+        return Meter(
+            tenant=record["tenant"],
+            task_id=record["id"],
+            day=datetime.now(UTC).date().isoformat(),
+            cache=self._cache,
+            usage=self.repo,
+            prices=self._policy.prices,
+            deadline=deadline,
+            budget_usd=record.get("max_cost_usd"),
+            spent_usd=float(record.get("usage_cost_usd") or 0.0),
+        )

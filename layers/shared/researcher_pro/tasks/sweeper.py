@@ -1,0 +1,50 @@
+"""Keeping tasks moving: the sweeper requeues steps whose worker died or whose message was lost, and
+ends tasks that keep stalling."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from researcher_pro.core.observability import logger
+from researcher_pro.tasks.lifecycle import TaskLifecycle
+from researcher_pro.tasks.messages import TaskMessage
+from researcher_pro.tasks.queue import Queue
+
+LIVE = ("queued", "running")
+
+
+class TaskSweeper:
+    def __init__(
+        self,
+        lifecycles: Mapping[str, TaskLifecycle],
+        queue: Queue,
+        stuck_after_seconds: int,
+        max_sweeps: int,
+    ) -> None:
+        self._lifecycles = lifecycles
+        self._queue = queue
+        self._stuck_after = stuck_after_seconds
+        self._max_sweeps = max_sweeps
+
+    def sweep(self) -> dict[str, int]:
+        now = time.time()
+        requeued = failed = 0
+        # Every kind shares one due-time index, so any repository can read it.
+        for record in self._lifecycles["research"].repo.due_for_sweep(now):
+            kind = record.get("kind", "research")
+            lifecycle = self._lifecycles[kind]
+            tenant, task_id = record["tenant"], record["id"]
+            sweeps = lifecycle.repo.note_sweep(tenant, task_id, now + self._stuck_after)
+            if sweeps > self._max_sweeps:
+                fresh = lifecycle.repo.get(tenant, task_id)
+                if fresh and fresh["status"] in LIVE:
+                    lifecycle.fail(fresh, "timeout", f"the {kind} stalled {sweeps - 1} times and was stopped")
+                    failed += 1
+                continue
+            logger.info("requeueing a stalled step", extra={"task_id": task_id, "kind": kind, "step": record["step"]})
+            self._queue.send(
+                TaskMessage(task_id=task_id, tenant=tenant, kind=kind, step=record["step"], attempt=sweeps + 1)
+            )
+            requeued += 1
+        return {"requeued": requeued, "failed": failed}

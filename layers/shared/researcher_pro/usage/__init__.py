@@ -1,0 +1,1 @@
+"""Usage: tokens, model calls, cache hits and cost per tenant per day."""

@@ -1,0 +1,18 @@
+"""Usage per tenant per day."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from researcher_pro.core.models import Usage
+
+
+class UsageDay(Usage):
+    date: str
+
+
+class UsageReport(BaseModel):
+    from_date: str
+    to_date: str
+    days: list[UsageDay]
+    totals: Usage

@@ -1,0 +1,1 @@
+"""Watches: saved research that re-runs on a schedule and says what changed."""

@@ -1,0 +1,95 @@
+"""The watches room's services, built once per container from the settings; and the event sinks of every
+function that commits task events, since reacting to a watch's finished research belongs here.
+
+Imports are inside the functions: a container loads only the parts it builds.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from researcher_pro.core.config import Settings
+
+if TYPE_CHECKING:
+    from researcher_pro.realtime.sinks import EventSink
+    from researcher_pro.watches.history import RunHistory
+    from researcher_pro.watches.notifier import WatchRunNotifier
+    from researcher_pro.watches.repository import WatchRepository
+    from researcher_pro.watches.runs import WatchRuns
+    from researcher_pro.watches.scheduler import WatchScheduler
+    from researcher_pro.watches.service import WatchService
+    from researcher_pro.watches.webhooks import WebhookPolicy
+
+
+@cache
+def watch_repository(settings: Settings) -> WatchRepository:
+    from researcher_pro.watches.repository import WatchRepository
+
+    return WatchRepository(settings.data_table)
+
+
+@cache
+def watch_runs(settings: Settings) -> WatchRuns:
+    from researcher_pro.research.wiring import research_records
+    from researcher_pro.watches.runs import WatchRuns
+
+    return WatchRuns(watch_repository(settings), lambda: research_records(settings), settings.watch_start_grace_seconds)
+
+
+@cache
+def run_history(settings: Settings) -> RunHistory:
+    from researcher_pro.research.wiring import research_records
+    from researcher_pro.watches.history import RunHistory
+
+    return RunHistory(watch_repository(settings), research_records(settings))
+
+
+@cache
+def webhook_policy(settings: Settings) -> WebhookPolicy:
+    from researcher_pro.watches.webhooks import WebhookPolicy
+
+    return WebhookPolicy(allow_loopback=settings.webhook_allow_loopback)
+
+
+@cache
+def watch_service(settings: Settings) -> WatchService:
+    from researcher_pro.watches.service import WatchService
+
+    return WatchService(
+        watch_repository(settings),
+        watch_runs(settings),
+        run_history(settings),
+        webhook_policy(settings),
+        settings.min_schedule_seconds,
+    )
+
+
+@cache
+def watch_scheduler(settings: Settings) -> WatchScheduler:
+    from researcher_pro.watches.scheduler import WatchScheduler
+
+    return WatchScheduler(watch_repository(settings), watch_runs(settings))
+
+
+def watch_run_notifier(settings: Settings) -> WatchRunNotifier:
+    from researcher_pro.realtime.wiring import live_sinks
+    from researcher_pro.research.wiring import research_records
+    from researcher_pro.watches.notifier import WatchRunNotifier
+    from researcher_pro.watches.webhooks import WebhookSender
+
+    sender = WebhookSender(webhook_policy(settings), settings.webhook_timeout_seconds, settings.webhook_attempts)
+    return WatchRunNotifier(
+        research_records(settings), watch_repository(settings), run_history(settings), sender, live_sinks(settings)
+    )
+
+
+@cache
+def event_sinks(settings: Settings) -> tuple[EventSink, ...]:
+    """Where a committed task event goes after its log: the WebSocket fan-out, and the watch-run notifier,
+    which turns a watch's finished research into `watch.run_completed` for the fan-out and the webhook
+    (built on the first event, since most functions commit few)."""
+    from researcher_pro.realtime.sinks import LazySink
+    from researcher_pro.realtime.wiring import live_sinks
+
+    return (*live_sinks(settings), LazySink(lambda: watch_run_notifier(settings)))
