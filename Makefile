@@ -35,6 +35,8 @@ dev: install
 
 ## Every check and every test.
 test: lint typecheck template browser
+	@# Bytecode for our own code too: every local function container imports it, and may not write it.
+	$(BIN)/python -m compileall -q -j 0 layers/shared infra tests
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, latency, realtime, throughput
+from benchmarks import cold_start, latency, realtime, soak, throughput
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -37,13 +37,15 @@ NOTES = (
     "run about 2x, since plan and synthesize are single calls. "
     "realtime: fake model servers answering after 0.3 s, every connection subscribing to each run with after=0; "
     "a sample is an event's arrival at one client minus its ts (stamped just before the append's transaction), "
-    "counted for events stamped after that client's subscription was acknowledged; the first run is not counted."
+    "counted for events stamped after that client's subscription was acknowledged; the first run is not counted. "
+    "soak: see benchmarks/soak.py; every run started at once through the API, then polled until all ended."
 )
 SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
     "cold_start": cold_start.measure,
     "warm_latency": latency.measure,
     "worker_throughput": throughput.measure,
     "realtime": realtime.measure,
+    "soak": soak.measure,
 }
 
 
@@ -114,6 +116,19 @@ def summary(results: dict[str, Any]) -> list[str]:
                     f"  {figures['subscribers']:>2} subscribed   p50 {figures['p50_ms']:7.1f} ms  "
                     f"p99 {figures['p99_ms']:7.1f} ms  ({figures['samples']} events)"
                 )
+    faults = results.get("soak")
+    if faults and "ledger" in faults:
+        lines.append(f"Soak under faults, target {verdict(faults)}: {faults['target'].get('description', '')}")
+        lines.append(
+            f"  {faults['runs']} runs in {faults['elapsed_s']} s: {faults['succeeded']} succeeded, failed "
+            f"{faults['failed_by_code']}, lost {faults['runs_lost']}, stuck {faults['runs_stuck']}, over their cap "
+            f"{faults['runs_over_max_cost']}"
+        )
+        ledger = faults["ledger"]
+        lines.append(
+            f"  ledger: {ledger['answered']} answered, {ledger['billed']} billed, {ledger['unbilled']} unbilled; "
+            f"faults injected {faults['faults_injected']}"
+        )
     for name in SECTIONS:
         if name in results and "error" in results[name]:
             lines.append(f"{name} could not run: {results[name]['error']}")

@@ -13,6 +13,7 @@ from typing import Any
 
 from researcher_pro.core.config import LOCAL_STACK_NAME
 
+from infra.local.faults import Dice
 from infra.local.functions import LocalFunction
 from infra.local.http_gateway import HttpGateway
 from infra.local.provision import aws_client, provision, start_moto
@@ -51,13 +52,21 @@ class LocalCloud:
         return f"{self.ws_endpoint}/{self.stack.websocket.stage}" if self.stack.websocket else ""
 
     def start(self) -> None:
-        self._moto = start_moto(self.settings.aws_port)
+        faults = self.settings.faults
+        dice = Dice(faults.seed)
+        if faults.any:
+            print(f"Fault injection on: {faults}", flush=True)
+        self._moto = start_moto(self.settings.aws_port, faults, dice)
         provision(self.stack, self.aws_endpoint)
         self.dev_api_key = self._register_dev_key()
         layer = self.settings.root / "layers" / "shared"
         for name, function in self.stack.functions.items():
             environment = self._environment(function.logical_id, function.memory, function.environment)
-            self.functions[name] = LocalFunction(function, layer, environment, self.settings.max_containers)
+            # A step's worker may be killed mid-step: the functions fed by a queue.
+            kills = faults.worker_kills if any(m.function == name for m in self.stack.queue_mappings) else 0.0
+            self.functions[name] = LocalFunction(
+                function, layer, environment, self.settings.max_containers, kill_rate=kills, dice=dice
+            )
         # Warm every function once, in parallel: import errors surface now, not on the first request.
         with ThreadPoolExecutor(max_workers=len(self.functions) or 1) as pool:
             list(pool.map(lambda f: f.warm_up(), self.functions.values()))
@@ -65,7 +74,11 @@ class LocalCloud:
         for mapping in self.stack.queue_mappings:
             url = self.stack.queue_url(mapping.queue, self.aws_endpoint)
             arn = self.stack.resolve({"Fn::GetAtt": [mapping.queue, "Arn"]}, self.aws_endpoint)
-            self._pollers.append(SqsPoller(mapping, url, arn, sqs, self.invoke))
+            # As many pollers as batches may run at once: the mapping's limit, within this machine's containers.
+            pollers = max(1, min(mapping.max_concurrency, self.settings.max_containers))
+            self._pollers.append(
+                SqsPoller(mapping, url, arn, sqs, self.invoke, pollers, duplicates=faults.sqs_duplicates, dice=dice)
+            )
         self._gateway = HttpGateway(self.stack.routes, self.invoke, self.settings.http_port)
         self._ticker = Ticker(self.stack.schedules, self.invoke, self.settings.tick_seconds)
         if self.stack.websocket:

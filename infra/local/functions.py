@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection, Listener
 from pathlib import Path
 from typing import Any
 
+from infra.local.faults import Dice, announce
 from infra.local.template import Function
 
 RUNTIME = Path(__file__).with_name("runtime.py")
@@ -83,7 +84,17 @@ class _Container:
 
 
 class LocalFunction:
-    def __init__(self, function: Function, layer: Path, environment: dict[str, str], max_containers: int) -> None:
+    def __init__(
+        self,
+        function: Function,
+        layer: Path,
+        environment: dict[str, str],
+        max_containers: int,
+        kill_rate: float = 0.0,
+        dice: Dice | None = None,
+    ) -> None:
+        self._kill_rate = kill_rate  # a share of invocations whose container is killed partway through
+        self._dice = dice or Dice(None)
         self.function = function
         self.name = function.logical_id
         self._layer = layer
@@ -105,10 +116,22 @@ class LocalFunction:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         container = self._acquire()
+        killer = None
+        if self._dice.roll(self._kill_rate):
+            # Partway through the step, at a moment nobody chose: mid-call, mid-write or just after.
+            killer = threading.Timer(self._dice.uniform(0.05, 1.5), self._kill, args=(container,))
+            killer.start()
         try:
             return container.invoke(event, float(self.function.timeout))
         finally:
+            if killer is not None:
+                killer.cancel()
             self._release(container)
+
+    def _kill(self, container: _Container) -> None:
+        if container.alive():
+            announce(f"{self.name} container killed")
+            container.process.kill()
 
     def pids(self) -> list[int]:
         with self._lock:

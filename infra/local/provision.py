@@ -13,6 +13,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from moto.server import MotoRequestHandler, ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from infra.local.faults import Dice, DynamoDBFaults, Faults
 from infra.local.template import REGION, Stack
 
 
@@ -34,19 +35,27 @@ class OneDynamoDBRequestAtATime:
 
 
 class IsolatedMotoServer(ThreadedMotoServer):
+    def __init__(self, ip_address: str, port: int, faults: Faults, dice: Dice) -> None:
+        super().__init__(ip_address=ip_address, port=port, verbose=False)
+        self._faults = faults
+        self._dice = dice
+
     def _server_entry(self) -> None:
         # As ThreadedMotoServer's own, with the application wrapped.
-        app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        app: Callable[..., Iterable[bytes]] = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        if self._faults.dynamodb_conflicts or self._faults.dynamodb_throttles:
+            app = DynamoDBFaults(app, self._faults, self._dice)
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()
 
 
-def start_moto(port: int) -> ThreadedMotoServer:
+def start_moto(port: int, faults: Faults | None = None, dice: Dice | None = None) -> ThreadedMotoServer:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the output
     # werkzeug writes headers and body separately; with Nagle on, every AWS call waits ~40 ms for an ACK.
     MotoRequestHandler.disable_nagle_algorithm = True
-    server = IsolatedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    faults = faults or Faults()
+    server = IsolatedMotoServer("127.0.0.1", port, faults, dice or Dice(faults.seed))
     server.start()
     return server
 

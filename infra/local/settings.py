@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.local.faults import Faults
+
 # Environment variables a developer sets, mapped to the template parameters they fill.
 PARAMETERS_FROM_ENV = {
     "OPENAI_API_KEY": "OpenAIApiKey",
@@ -34,6 +36,7 @@ class LocalSettings:
     max_containers: int = 4
     parameters: dict[str, str] = field(default_factory=dict)
     passthrough_env: dict[str, str] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
 
     @classmethod
     def from_env(cls, root: Path) -> LocalSettings:
@@ -58,4 +61,5 @@ class LocalSettings:
             max_containers=int(env.get("RP_LOCAL_MAX_CONTAINERS", "4")),
             parameters=parameters,
             passthrough_env=passthrough,
+            faults=Faults.from_env(env),
         )

@@ -4,10 +4,12 @@ redrive policy moves a message to the dead-letter queue after maxReceiveCount re
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from infra.local.faults import Dice, announce
 from infra.local.functions import InvocationError
 from infra.local.template import REGION, QueueMapping
 
@@ -16,8 +18,18 @@ Invoke = Callable[[str, dict[str, Any]], Any]
 
 class SqsPoller:
     def __init__(
-        self, mapping: QueueMapping, queue_url: str, queue_arn: str, sqs: Any, invoke: Invoke, pollers: int = 2
+        self,
+        mapping: QueueMapping,
+        queue_url: str,
+        queue_arn: str,
+        sqs: Any,
+        invoke: Invoke,
+        pollers: int = 2,
+        duplicates: float = 0.0,
+        dice: Dice | None = None,
     ) -> None:
+        self._duplicates = duplicates  # a share of batches delivered twice at once, as SQS may
+        self._dice = dice or Dice(None)
         self._mapping = mapping
         self._url = queue_url
         self._arn = queue_arn
@@ -57,6 +69,9 @@ class SqsPoller:
         if not messages:
             return
         event = {"Records": [self._record(m) for m in messages]}
+        if self._dice.roll(self._duplicates):
+            announce("sqs duplicate delivery")
+            threading.Thread(target=self._deliver_again, args=(event,), daemon=True).start()
         try:
             result = self._invoke(self._mapping.function, event)
         except InvocationError:
@@ -70,6 +85,11 @@ class SqsPoller:
                 QueueUrl=self._url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
+
+    def _deliver_again(self, event: dict[str, Any]) -> None:
+        # The first delivery's outcome decides what is deleted.
+        with contextlib.suppress(InvocationError):
+            self._invoke(self._mapping.function, event)
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -71,6 +71,7 @@ class QueueMapping:
     queue: str  # logical id
     batch_size: int
     report_failures: bool
+    max_concurrency: int  # ScalingConfig.MaximumConcurrency: how many batches Lambda runs at once
 
 
 @dataclass
@@ -333,6 +334,7 @@ def load_stack(
                         queue=queue_arn["Fn::GetAtt"][0],
                         batch_size=int(event_props.get("BatchSize", 10)),
                         report_failures="ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
+                        max_concurrency=int((event_props.get("ScalingConfig") or {}).get("MaximumConcurrency", 1000)),
                     )
                 )
             elif kind in ("Schedule", "ScheduleV2"):

@@ -155,12 +155,15 @@ class WebSocketGateway:
             status = await self._connect(connection, request)
             if not 200 <= status < 300:
                 response = protocol.reject(status, "Unauthorized" if status == 401 else "Forbidden")
+            else:
+                # Known to the management API before the client learns it is connected, as in API Gateway:
+                # a message posted the moment the handshake completes must not find the connection gone.
+                self._connections[connection.id] = connection
         protocol.send_response(response)
         _flush(protocol, writer)
         if response.status_code != 101:
             await writer.drain()
             return
-        self._connections[connection.id] = connection
         try:
             await self._receive(connection, reader)
         finally:

@@ -117,10 +117,12 @@ def test_a_provider_that_stays_down_fails_the_run_with_a_reason(online_cloud: Cl
 
 
 def test_malformed_model_output_is_retried_and_then_used(online_cloud: Cloud, fakes: Fakes) -> None:
-    openai, _ = fakes
-    openai.malformed_next(1)
+    openai, perplexity = fakes
+    openai.malformed_next(2)
     research = online_cloud.wait(online_cloud.start({"query": unique("Hydrogen buses"), "depth": "quick"})["id"])
     assert research["status"] == "succeeded", research
+    # Every request the providers answered is billed, the malformed answers too (the provider bills them).
+    assert research["usage"]["model_calls"] == len(openai.calls()) + len(perplexity.calls()) == 5
 
 
 def test_a_provider_that_rejects_the_request_fails_at_once(online_cloud: Cloud, fakes: Fakes) -> None:

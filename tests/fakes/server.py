@@ -34,6 +34,7 @@ class FakeServer(ABC):
     def __init__(self) -> None:
         self.script = Script()
         self.requests: list[dict[str, Any]] = []
+        self.answered = 0  # requests answered 200, what the real provider would bill
         self._lock = threading.Lock()
         fake = self
 
@@ -59,6 +60,7 @@ class FakeServer(ABC):
         with self._lock:
             self.script = Script()
             self.requests.clear()
+            self.answered = 0
 
     def fail_next(self, *statuses: int, retry_after: str | None = None) -> None:
         self.script.faults.extend(Fault(status=s, retry_after=retry_after) for s in statuses)
@@ -98,10 +100,12 @@ class FakeServer(ABC):
         else:
             self._send(request, 200, json.dumps(self.answer(request.path, body)).encode())
 
-    @staticmethod
     def _send(
-        request: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str] | None = None
+        self, request: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str] | None = None
     ) -> None:
+        if status == 200:
+            with self._lock:
+                self.answered += 1
         request.send_response(status)
         request.send_header("content-type", "application/json")
         request.send_header("content-length", str(len(payload)))

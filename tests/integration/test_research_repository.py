@@ -6,6 +6,7 @@ import time
 import uuid
 
 from researcher_pro.tasks.cache import ResponseCache
+from researcher_pro.tasks.metering import CachedReply
 from researcher_pro.tasks.repository import TaskRepository
 
 from infra.local.template import Stack
@@ -59,13 +60,19 @@ def test_a_step_moves_on_with_its_event_in_one_transaction(stack: Stack) -> None
     assert repo.get("other-tenant", research_id) is None
 
 
-def test_usage_of_a_deleted_research_does_not_bring_it_back(stack: Stack) -> None:
+def test_usage_of_a_deleted_research_is_billed_to_the_tenant_without_bringing_it_back(stack: Stack) -> None:
+    from researcher_pro.usage.repository import UsageRepository
+
     repo = TaskRepository(stack.physical_name("DataTable"))
-    research_id = new_research(repo, "t")
-    assert repo.record_usage("t", research_id, "2026-11-26", {"model_calls": 1})
-    assert repo.delete("t", research_id)
-    assert not repo.record_usage("t", research_id, "2026-11-26", {"model_calls": 1})
-    assert repo.get("t", research_id) is None
+    tenant = f"t-{uuid.uuid4().hex[:6]}"
+    research_id = new_research(repo, tenant)
+    assert repo.record_usage(tenant, research_id, "2026-11-26", {"model_calls": 1})
+    assert repo.delete(tenant, research_id)
+    # The provider answered: the tenant owes it, though the research is gone.
+    assert repo.record_usage(tenant, research_id, "2026-11-26", {"model_calls": 1, "cost_usd": 0.5})
+    assert repo.get(tenant, research_id) is None
+    (day,) = UsageRepository(stack.physical_name("DataTable")).days(tenant, "2026-11-26", "2026-11-26")
+    assert day["usage_model_calls"] == 2 and day["usage_cost_usd"] == 0.5
 
 
 def test_cache_entries_are_written_with_the_bill_and_belong_to_one_tenant(stack: Stack) -> None:
@@ -73,12 +80,9 @@ def test_cache_entries_are_written_with_the_bill_and_belong_to_one_tenant(stack:
     cache = ResponseCache(stack.physical_name("DataTable"), ttl_seconds=60)
     research_id = new_research(repo, "a")
     assert repo.record_usage("a", research_id, "2026-11-26", {"model_calls": 1}, also=[cache.entry("a", "k", {"v": 1})])
-    assert cache.get("a", "k") == {"v": 1}
+    assert cache.get("a", "k") == CachedReply({"v": 1})
     assert cache.get("b", "k") is None
     assert repo.get("a", research_id)["usage_model_calls"] == 1  # type: ignore[index]
-    # No research, no bill: and then no cache entry either.
-    assert not repo.record_usage("a", "res_gone", "2026-11-26", {"model_calls": 1}, also=[cache.entry("a", "g", {})])
-    assert cache.get("a", "g") is None
     expired = ResponseCache(stack.physical_name("DataTable"), ttl_seconds=-1)
     assert repo.record_usage("a", research_id, "2026-11-26", {"model_calls": 1}, also=[expired.entry("a", "old", {})])
     assert expired.get("a", "old") is None

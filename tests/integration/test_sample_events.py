@@ -87,7 +87,7 @@ def test_research_runs_from_the_api_event_through_worker_events(stack: Stack) ->
     research = body(invoke(research_api, get))
     assert research["status"] == "succeeded"
     assert "minus 25 degrees Celsius" in research["answer"]
-    assert invoke(sweeper, event("task_sweeper/scheduled.json")) == {"requeued": 0, "failed": 0}
+    assert invoke(sweeper, event("task_sweeper/scheduled.json")) == {"requeued": 0, "failed": 0, "postponed": 0}
     assert invoke(usage, event("usage_api/usage_report.json"))["statusCode"] == 200
 
     # A report on that research: the API event, the worker's three steps, then a download from S3.

@@ -203,6 +203,7 @@ def test_sample_events_create_list_and_schedule(stack: Stack) -> None:
         "started",
         "skipped",
         "resumed",
+        "deferred",
         "errors",
     }
     assert json.loads(created["body"])["webhook_secret"] is None

@@ -13,12 +13,13 @@ def test_the_template_is_read_as_cloudformation_would() -> None:
     assert worker.environment["RP_TASKS_QUEUE_URL"] == "http://aws/123456789012/s-TasksQueue"
     assert stack.functions["HealthApiFunction"].timeout == 29  # from Globals
     (mapping,) = stack.queue_mappings
-    assert (mapping.function, mapping.queue, mapping.batch_size, mapping.report_failures) == (
-        "TaskWorkerFunction",
-        "TasksQueue",
-        5,
-        True,
-    )
+    assert (
+        mapping.function,
+        mapping.queue,
+        mapping.batch_size,
+        mapping.report_failures,
+        mapping.max_concurrency,
+    ) == ("TaskWorkerFunction", "TasksQueue", 1, True, 10)
     assert {(s.function, s.expression) for s in stack.schedules} == {
         ("TaskSweeperFunction", "rate(5 minutes)"),
         ("RefreshSchedulerFunction", "rate(1 minute)"),

@@ -1,4 +1,4 @@
-"""rp-admin: issue and revoke API keys, on the local cloud or on a deployed stack."""
+"""rp-admin: issue and revoke API keys, and set tenants' daily budgets, on the local cloud or a deployed stack."""
 
 from __future__ import annotations
 
@@ -40,16 +40,34 @@ def _keys(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rp-admin", description="Manage Researcher Pro API keys.")
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (("create-key", "issue a new API key for a tenant"), ("revoke-key", "revoke an API key")):
+    for name, help_text in (
+        ("create-key", "issue a new API key for a tenant"),
+        ("revoke-key", "revoke an API key"),
+        ("set-budget", "set a tenant's daily spending cap"),
+    ):
         command = commands.add_parser(name, help=help_text)
         where = command.add_mutually_exclusive_group(required=True)
         where.add_argument("--local", action="store_true", help="the running local cloud (make dev)")
         where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
-        if name == "create-key":
+        if name in ("create-key", "set-budget"):
             command.add_argument("--tenant", required=True, help="tenant name, e.g. acme")
-        else:
+        if name == "revoke-key":
             command.add_argument("--key", required=True, help="the rp_… key to revoke")
+        if name == "set-budget":
+            amount = command.add_mutually_exclusive_group(required=True)
+            amount.add_argument("--daily-usd", type=float, metavar="X", help="US dollars a UTC day, more than 0")
+            amount.add_argument("--default", action="store_true", help="back to the deployment's default")
     args = parser.parse_args(argv)
+    if args.command == "set-budget":
+        if args.daily_usd is not None and not args.daily_usd > 0:
+            parser.error("--daily-usd takes an amount above 0")
+        from researcher_pro.access.budget_repository import BudgetRepository
+
+        BudgetRepository(_table(args)).set_daily_limit(args.tenant, None if args.default else args.daily_usd)
+        print(
+            f"Tenant {args.tenant}: " + ("the default daily budget" if args.default else f"${args.daily_usd:.2f} a day")
+        )
+        return 0
     keys = _keys(args)
     if args.command == "create-key":
         if not args.tenant.replace("-", "").replace("_", "").isalnum() or len(args.tenant) > 64:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 
 from researcher_pro.access.wiring import api_keys, idempotent_starts
 from researcher_pro.core.config import get_settings
@@ -21,8 +21,11 @@ def current_tenant(authorization: Annotated[str | None, Header(include_in_schema
     return api_keys(get_settings()).authenticate(key)
 
 
-def starts() -> IdempotentStarts:
-    return idempotent_starts(get_settings())
+def starts(request: Request) -> IdempotentStarts:
+    idempotent = idempotent_starts(get_settings())
+    # Mangum puts the Lambda context in the ASGI scope.
+    idempotent.register(request.scope.get("aws.context"))
+    return idempotent
 
 
 Tenant = Annotated[str, Depends(current_tenant)]

@@ -21,19 +21,26 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
+from researcher_pro.core.aws import client
 from researcher_pro.core.errors import Conflict, InvalidInput
 
 
 class IdempotentStarts:
     def __init__(self, table: str, ttl_seconds: int, admit: Callable[[str], None]) -> None:
         self._admit = admit
-        self._store = DynamoDBPersistenceLayer(table_name=table)
+        self._store = DynamoDBPersistenceLayer(table_name=table, boto3_client=client("dynamodb"))
         self._config = IdempotencyConfig(
             event_key_jmespath="[tenant, operation, key]",
             payload_validation_jmespath="body",
             expires_after_seconds=ttl_seconds,
             raise_on_no_idempotency_key=True,
         )
+
+    def register(self, lambda_context: Any) -> None:
+        """The invocation's context: a start still in progress when the invocation times out stops blocking
+        its key once that time has passed (without it, for the record's whole lifetime)."""
+        if lambda_context is not None:
+            self._config.register_lambda_context(lambda_context)
 
     def run(
         self, tenant: str, key: str | None, operation: str, body: dict[str, Any], start: Callable[[], dict[str, Any]]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
-from researcher_pro.core.aws import client, is_conditional_failure
+from researcher_pro.core.aws import applied, client
 
 
 class StartCounter:
@@ -14,8 +12,8 @@ class StartCounter:
 
     def take(self, tenant: str, window_start: int, window_seconds: int, limit: int) -> bool:
         """Count one start in the window; False (and nothing counted) when the window is full."""
-        try:
-            self._db.update_item(
+        return applied(
+            lambda: self._db.update_item(
                 TableName=self._table,
                 Key={"pk": {"S": f"T#{tenant}#RATE"}, "sk": {"S": f"STARTS#{window_start}"}},
                 UpdateExpression="ADD starts :one SET #ttl = :ttl",
@@ -27,8 +25,4 @@ class StartCounter:
                     ":ttl": {"N": str(window_start + 2 * window_seconds)},
                 },
             )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
-        return True
+        )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from researcher_pro.access.api_keys import ApiKeyService
+    from researcher_pro.access.budgets import DailyBudgets
     from researcher_pro.access.idempotency import IdempotentStarts
     from researcher_pro.access.rate_limits import StartLimiter
 
@@ -30,7 +32,27 @@ def start_limiter(settings: Settings) -> StartLimiter:
 
 
 @cache
+def daily_budgets(settings: Settings) -> DailyBudgets:
+    from researcher_pro.access.budget_repository import BudgetRepository
+    from researcher_pro.access.budgets import DailyBudgets
+
+    return DailyBudgets(BudgetRepository(settings.data_table), settings.daily_budget_usd)
+
+
+def admission(settings: Settings) -> Callable[[str], None]:
+    """What every start of work passes, the API's and the scheduler's: the tenant's daily budget, then its
+    start rate. Raises RateLimited."""
+    budgets, limiter = daily_budgets(settings), start_limiter(settings)
+
+    def admit(tenant: str) -> None:
+        budgets.admit(tenant)  # first: a refused start must not use up the tenant's rate
+        limiter.admit(tenant)
+
+    return admit
+
+
+@cache
 def idempotent_starts(settings: Settings) -> IdempotentStarts:
     from researcher_pro.access.idempotency import IdempotentStarts
 
-    return IdempotentStarts(settings.idempotency_table, settings.idempotency_ttl_seconds, start_limiter(settings).admit)
+    return IdempotentStarts(settings.idempotency_table, settings.idempotency_ttl_seconds, admission(settings))

@@ -16,7 +16,7 @@ from researcher_pro.core.models import Page
 from researcher_pro.core.observability import metrics
 from researcher_pro.research.service import ResearchService
 from researcher_pro.tasks.messages import TaskMessage
-from researcher_pro.tasks.queue import Queue
+from researcher_pro.tasks.queue import Queue, send_or_defer
 from researcher_pro.tasks.repository import TaskRepository
 from researcher_pro.tasks.resource import TaskResources
 from researcher_pro.tasks.texts import TextStore
@@ -69,7 +69,11 @@ class AnalysisService:
         }
         # Written before it is queued: if the send fails, the sweeper finds the record and queues it.
         self._repo.create(tenant, record, due_at=time.time() + self._stuck_after)
-        self._queue.send(TaskMessage(task_id=analysis_id, tenant=tenant, kind="analysis", step="map"))
+        send_or_defer(
+            self._queue,
+            TaskMessage(task_id=analysis_id, tenant=tenant, kind="analysis", step="map"),
+            lambda: self._repo.set_due(tenant, analysis_id, 0),  # due at once
+        )
         metrics.add_metric(name="AnalysesStarted", unit=MetricUnit.Count, value=1)
         return self._resources.present(record)
 

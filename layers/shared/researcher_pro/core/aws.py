@@ -7,7 +7,9 @@ needs that service.
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
@@ -87,23 +89,88 @@ def _from_dynamo(value: Any) -> Any:
     return value
 
 
-def is_conditional_failure(error: Exception) -> bool:
-    code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
-    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+# Why DynamoDB refused a write. A failed condition is an answer (someone else moved first); a conflict with
+# another transaction or throttling is not: nothing was written, and the same write may succeed a moment
+# later. botocore retries throttling of single-item calls itself, but neither a TransactionConflict nor a
+# transaction cancelled for conflict or throttling, which DynamoDB reports only in CancellationReasons.
+CONDITION_FAILED = "ConditionalCheckFailed"
+TRANSIENT_REASONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+)
+TRANSIENT_CODES = frozenset(
+    {
+        "TransactionConflictException",
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+    }
+)
+WRITE_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 0.025
+BACKOFF_CAP_SECONDS = 0.5
 
 
-def applied(write: Callable[[], object]) -> bool:
-    """Run a conditional write (or transaction): whether it was applied, False when its condition did not hold."""
-    try:
-        write()
-    except ClientError as error:
-        if is_conditional_failure(error):
-            return False
-        raise
-    return True
+class WriteContention(Exception):
+    """A write kept meeting conflicts or throttling through all its retries. Nothing was written: the caller
+    fails loudly (a task's step is retried from its queue) rather than go on as if it had been."""
 
 
-def conditional[T](write: Callable[[], T]) -> T | None:
+def refusal(error: Exception) -> str:
+    """Why DynamoDB refused a write: "condition" (a condition did not hold), "transient" (conflict or
+    throttling, nothing written), or "other"."""
+    response: dict[str, Any] = getattr(error, "response", {})
+    code = response.get("Error", {}).get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return "condition"
+    if code == "TransactionCanceledException":
+        reasons = {str(r.get("Code")) for r in response.get("CancellationReasons") or []}
+        if CONDITION_FAILED in reasons:
+            return "condition"
+        return "transient" if reasons & TRANSIENT_REASONS else "other"
+    return "transient" if code in TRANSIENT_CODES else "other"
+
+
+def applied(write: Callable[[], object], sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Run a conditional write (or transaction): whether it was applied, False when its condition did not
+    hold. Conflicts and throttling are retried with jittered backoff; WriteContention if they persist."""
+    attempt = 1
+    while True:
+        try:
+            write()
+        except ClientError as error:
+            why = refusal(error)
+            if why == "condition":
+                return False
+            if why != "transient":
+                raise
+            if attempt == WRITE_ATTEMPTS:
+                raise WriteContention(f"DynamoDB refused a write {attempt} times: {error}") from error
+            # Full jitter: writers that collided must not retry in step.
+            sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)))
+            attempt += 1
+        else:
+            return True
+
+
+def failed_conditions(db: Any, items: list[dict[str, Any]], sleep: Callable[[float], None] = time.sleep) -> set[int]:
+    """Run a transaction: the positions of its items whose condition did not hold (nothing was written
+    then), or an empty set when it was applied. Conflicts and throttling are retried as in `applied`."""
+    failed: set[int] = set()
+
+    def write() -> None:
+        try:
+            db.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons") or []
+            failed.update(i for i, r in enumerate(reasons) if r.get("Code") == CONDITION_FAILED)
+            raise
+
+    applied(write, sleep)
+    return failed
+
+
+def conditional[T](write: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T | None:
     """Run a conditional write that returns what it wrote: its reply, or None when its condition did not hold."""
     replies: list[T] = []
-    return replies[0] if applied(lambda: replies.append(write())) else None
+    return replies[0] if applied(lambda: replies.append(write()), sleep) else None

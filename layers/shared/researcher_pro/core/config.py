@@ -82,12 +82,16 @@ class Settings:
     # Analyses: texts longer than this are split on paragraph boundaries and analysed part by part.
     analysis_chunk_chars: int = 12_000
 
+    # Templates.
+    max_template_versions: int = 100  # a template's PUTs beyond this are refused (409)
+
     # Reports.
     report_url_ttl_seconds: int = 900
     report_inline_bytes: int = 65_536  # bodies up to this come inline too
 
     # Watches.
     min_schedule_seconds: int = 3600  # a watch's schedule may not fire more often than this
+    max_watches_per_tenant: int = 100
     watch_start_grace_seconds: int = 120  # a run not confirmed started by then is started by the scheduler
     webhook_allow_loopback: bool = False  # local testing only: loopback (and http) webhook URLs
     webhook_timeout_seconds: float = 5.0
@@ -109,6 +113,8 @@ class Settings:
     idempotency_ttl_seconds: int = 86_400
     # Work-starting POSTs per tenant per minute (research, analyses, reports, watch runs); 0 turns it off.
     starts_per_minute: int = 120
+    # Each tenant's daily spending cap in US dollars, unless rp-admin set-budget gave it its own; 0: none.
+    daily_budget_usd: float = 0.0
 
     def __init__(self, **values: Any) -> None:
         unknown = set(values) - set(self.__annotations__)
@@ -179,7 +185,9 @@ _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "
 # Settings that must lie within bounds.
 BOUNDS: dict[str, tuple[float, float]] = {
     "analysis_chunk_chars": (1_000, 100_000),
-    "report_url_ttl_seconds": (60, 604_800),  # SigV4 allows at most 7 days
+    # A report's download URL is signed by the Lambda's temporary credentials and dies with them: an hour
+    # at most (it is signed afresh on every GET).
+    "report_url_ttl_seconds": (60, 3_600),
     "report_inline_bytes": (0, 262_144),
 }
 

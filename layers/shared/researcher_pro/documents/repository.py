@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from researcher_pro.core.aws import client, from_item, to_item
+from researcher_pro.core.aws import applied, client, from_item, to_item
 from researcher_pro.core.pagination import newest_first_page
 
 INLINE_TEXT_LIMIT = 100_000  # bytes; keeps items far below DynamoDB's 400 KB
@@ -12,6 +12,10 @@ INLINE_TEXT_LIMIT = 100_000  # bytes; keeps items far below DynamoDB's 400 KB
 
 def _pk(tenant: str, document_id: str) -> str:
     return f"T#{tenant}#D#{document_id}"
+
+
+def _version_key(tenant: str) -> dict[str, Any]:
+    return {"pk": {"S": f"T#{tenant}#DOCS"}, "sk": {"S": "VERSION"}}
 
 
 def _list_pk(tenant: str) -> str:
@@ -39,7 +43,8 @@ class DocumentRepository:
             item["text_s3_key"] = key
         else:
             item["text"] = text
-        self._db.put_item(TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+        put = {"TableName": self._table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
+        applied(lambda: self._db.transact_write_items(TransactItems=[{"Put": put}, self._new_version(tenant)]))
 
     def get(self, tenant: str, document_id: str, with_text: bool) -> dict[str, Any] | None:
         reply = self._db.get_item(TableName=self._table, Key=to_item({"pk": _pk(tenant, document_id), "sk": "META"}))
@@ -68,15 +73,36 @@ class DocumentRepository:
         return records
 
     def delete(self, tenant: str, document_id: str) -> bool:
-        reply = self._db.delete_item(
-            TableName=self._table,
-            Key=to_item({"pk": _pk(tenant, document_id), "sk": "META"}),
-            ReturnValues="ALL_OLD",
-        )
-        old = from_item(reply.get("Attributes", {}))
+        old = self.get(tenant, document_id, with_text=False)
+        if old is None:
+            return False
+        remove = {
+            "TableName": self._table,
+            "Key": to_item({"pk": _pk(tenant, document_id), "sk": "META"}),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        if not applied(
+            lambda: self._db.transact_write_items(TransactItems=[{"Delete": remove}, self._new_version(tenant)])
+        ):
+            return False  # deleted meanwhile by another request
         if old.get("text_s3_key"):
             self._s3.delete_object(Bucket=self._bucket, Key=old["text_s3_key"])
-        return bool(old)
+        return True
+
+    def version(self, tenant: str) -> int:
+        """A number that changes whenever the tenant's documents do (an added or deleted document)."""
+        reply = self._db.get_item(TableName=self._table, Key=_version_key(tenant), ConsistentRead=True)
+        return int(reply["Item"]["version"]["N"]) if "Item" in reply else 0
+
+    def _new_version(self, tenant: str) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _version_key(tenant),
+                "UpdateExpression": "ADD version :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        }
 
     def _text_of(self, record: dict[str, Any]) -> str:
         if "text" in record:

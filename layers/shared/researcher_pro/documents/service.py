@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -16,9 +18,15 @@ if TYPE_CHECKING:
     from researcher_pro.providers.offline.index import DocumentIndex
 
 
+INDEXES_KEPT = 16  # tenants whose document index a container keeps
+
+
 class DocumentService:
     def __init__(self, repo: DocumentRepository) -> None:
         self._repo = repo
+        # Built once per tenant and documents version: a search reads one counter, not every document.
+        self._indexes: OrderedDict[str, tuple[int, DocumentIndex]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def create(self, tenant: str, request: DocumentCreate) -> Document:
         record = {
@@ -46,8 +54,21 @@ class DocumentService:
             raise NotFound(f"no document {document_id}")
 
     def index(self, tenant: str) -> DocumentIndex:
-        """The tenant's documents as a search index, for research that asks for them."""
+        """The tenant's documents as a search index, for research that asks for them; rebuilt only when
+        its documents have changed since this container built it."""
         # Imported here: BM25 pulls in numpy, which the documents API never needs.
         from researcher_pro.providers.offline.index import DocumentIndex
 
-        return DocumentIndex(self._repo.all_with_text(tenant))
+        version = self._repo.version(tenant)
+        with self._lock:
+            kept = self._indexes.get(tenant)
+            if kept and kept[0] == version:
+                self._indexes.move_to_end(tenant)
+                return kept[1]
+        index = DocumentIndex(self._repo.all_with_text(tenant))
+        with self._lock:
+            self._indexes[tenant] = (version, index)
+            self._indexes.move_to_end(tenant)
+            while len(self._indexes) > INDEXES_KEPT:
+                self._indexes.popitem(last=False)
+        return index

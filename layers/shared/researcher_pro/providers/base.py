@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,14 +38,26 @@ class Retrieved:
     origin: str = "web"
 
 
-@dataclass
-class ProviderReply:
-    """The cacheable outcome of one provider call."""
+@dataclass(frozen=True)
+class Answered:
+    """What one request the provider answered costs us. A provider bills every request it answers, whatever
+    the answer (malformed JSON, output off the schema, a refusal): each is reported, as soon as it arrives."""
 
-    data: dict[str, Any]
     input_tokens: int = 0
     output_tokens: int = 0
     requests: int = 1
+
+
+Report = Callable[[Answered], None]
+
+
+class Spend(Protocol):
+    """Where a provider call accounts for its requests, one attempt at a time."""
+
+    def attempt(self) -> AbstractContextManager[Report]:
+        """Entered before each request (raises BudgetExceeded when the request may not fit what is left);
+        gives the function to report the request with once the provider has answered it."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -68,8 +81,8 @@ class ModelCall:
 @dataclass(frozen=True)
 class JsonSchemaCall:
     """A structured call on a plain JSON Schema (a caller's own, already in strict form) instead of a
-    pydantic model. `check` sees the decoded output before it is billed or cached and may reshape it
-    or raise; what it returns is the call's data."""
+    pydantic model. `check` sees the decoded output before it is cached (never before it is billed: the
+    request was answered) and may reshape it or raise; what it returns is the call's data."""
 
     system: str
     user: str
@@ -92,8 +105,8 @@ class SearchProvider(Protocol):
     provider: str
     model: str
 
-    def search(self, query: SearchQuery, deadline: float) -> ProviderReply:
-        """`data` is {"results": [Retrieved as dict, ...]}."""
+    def search(self, query: SearchQuery, deadline: float, spend: Spend) -> dict[str, Any]:
+        """{"results": [Retrieved as dict, ...]}."""
         ...
 
 
@@ -101,12 +114,12 @@ class StructuredModel(Protocol):
     provider: str
     model: str
 
-    def complete(self, call: ModelCall, deadline: float) -> ProviderReply:
-        """`data` is the model's JSON output, valid against `call.schema`."""
+    def complete(self, call: ModelCall, deadline: float, spend: Spend) -> dict[str, Any]:
+        """The model's JSON output, valid against `call.schema`."""
         ...
 
 
 class JsonSchemaModel(StructuredModel, Protocol):
-    def complete_json(self, call: JsonSchemaCall, deadline: float) -> ProviderReply:
-        """`data` is the model's JSON object output, as `call.check` returned it."""
+    def complete_json(self, call: JsonSchemaCall, deadline: float, spend: Spend) -> dict[str, Any]:
+        """The model's JSON object output, as `call.check` returned it."""
         ...

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from researcher_pro.core.errors import ProviderRejected
-from researcher_pro.providers.base import ProviderReply, Retrieved, SearchQuery
+from researcher_pro.providers.base import Answered, Report, Retrieved, SearchQuery, Spend
 from researcher_pro.providers.retry import Retryable, RetryPolicy, call_with_retries, parse_retry_after
 
 INSTRUCTIONS = (
@@ -29,15 +29,16 @@ class PerplexitySearch:
             headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
         )
 
-    def search(self, query: SearchQuery, deadline: float) -> ProviderReply:
+    def search(self, query: SearchQuery, deadline: float, spend: Spend) -> dict[str, Any]:
         return call_with_retries(
-            lambda timeout: self._attempt(query, timeout),
+            lambda timeout, report: self._attempt(query, timeout, report),
             name=f"Perplexity {self._api}",
             policy=self._policy,
             deadline=deadline,
+            spend=spend,
         )
 
-    def _attempt(self, query: SearchQuery, timeout: float) -> ProviderReply:
+    def _attempt(self, query: SearchQuery, timeout: float, report: Report) -> dict[str, Any]:
         path, body = self._agent_request(query) if self._api == "agent" else self._sonar_request(query)
         try:
             response = self._http.post(path, json=body, timeout=timeout)
@@ -54,16 +55,22 @@ class PerplexitySearch:
         try:
             payload = response.json()
         except ValueError as error:
+            report(Answered())  # answered, so billed per request, though unreadable
             raise Retryable("response is not JSON", bad_output=True) from error
         if not isinstance(payload, dict):
+            report(Answered())
             raise Retryable("response is not a JSON object", bad_output=True)
-        parse = self._agent_results if self._api == "agent" else self._sonar_results
-        results, usage = parse(payload)
-        return ProviderReply(
-            data={"results": [r.__dict__ for r in results[: query.max_results]]},
-            input_tokens=int(usage.get("input_tokens") or usage.get("prompt_tokens") or 0),
-            output_tokens=int(usage.get("output_tokens") or usage.get("completion_tokens") or 0),
+        usage = payload.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
+        report(
+            Answered(
+                input_tokens=int(usage.get("input_tokens") or usage.get("prompt_tokens") or 0),
+                output_tokens=int(usage.get("output_tokens") or usage.get("completion_tokens") or 0),
+            )
         )
+        parse = self._agent_results if self._api == "agent" else self._sonar_results
+        results = parse(payload)
+        return {"results": [r.__dict__ for r in results[: query.max_results]]}
 
     def _filters(self, query: SearchQuery) -> dict[str, Any]:
         filters: dict[str, Any] = {}
@@ -93,7 +100,7 @@ class PerplexitySearch:
         }
 
     @staticmethod
-    def _agent_results(payload: dict[str, Any]) -> tuple[list[Retrieved], dict[str, Any]]:
+    def _agent_results(payload: dict[str, Any]) -> list[Retrieved]:
         # Agent API failures arrive as HTTP 200 with status "failed".
         if payload.get("status") == "failed":
             error = payload.get("error") or {}
@@ -106,16 +113,16 @@ class PerplexitySearch:
         for item in payload.get("output") or []:
             if isinstance(item, dict) and item.get("type") == "search_results":
                 results.extend(_retrieved(r) for r in item.get("results") or [] if isinstance(r, dict))
-        return results, payload.get("usage") or {}
+        return results
 
     @staticmethod
-    def _sonar_results(payload: dict[str, Any]) -> tuple[list[Retrieved], dict[str, Any]]:
+    def _sonar_results(payload: dict[str, Any]) -> list[Retrieved]:
         results = [_retrieved(r) for r in payload.get("search_results") or [] if isinstance(r, dict)]
         if not results:
             results = [
                 Retrieved(url=u, title=u, snippet="") for u in payload.get("citations") or [] if isinstance(u, str)
             ]
-        return results, payload.get("usage") or {}
+        return results
 
 
 def _retrieved(result: dict[str, Any]) -> Retrieved:

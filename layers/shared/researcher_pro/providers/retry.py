@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from researcher_pro.core.errors import OutOfTime, ProviderBadOutput, ProviderUnavailable
+from researcher_pro.providers.base import Report, Spend
 
 MIN_USEFUL_TIMEOUT = 1.0
 MAX_SINGLE_WAIT = 30.0
@@ -57,22 +58,26 @@ def parse_retry_after(headers: dict[str, str] | object) -> float | None:
 
 
 def call_with_retries[T](
-    attempt: Callable[[float], T],
+    attempt: Callable[[float, Report], T],
     *,
     name: str,
     policy: RetryPolicy,
     deadline: float,
+    spend: Spend,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
-    """Run `attempt(timeout)` until it succeeds or the provider counts as down."""
+    """Run `attempt(timeout, report)` until it succeeds or the provider counts as down. Each attempt is
+    accounted for in `spend`: it may refuse the attempt (the budget), and the attempt reports the request
+    once the provider has answered it, so a retried bad answer is paid for like a good one."""
     started = clock()
     for number in range(1, policy.max_attempts + 1):
         timeout = min(policy.timeout, deadline - clock())
         if timeout < MIN_USEFUL_TIMEOUT:
             raise OutOfTime(f"{name}: no time left for another call")
         try:
-            return attempt(timeout)
+            with spend.attempt() as report:
+                return attempt(timeout, report)
         except Retryable as failure:
             last = failure
         backoff = policy.base_delay * 2 ** (number - 1) * (0.5 + random.random())

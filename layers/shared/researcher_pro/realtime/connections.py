@@ -17,9 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from researcher_pro.core.aws import client, from_item, is_conditional_failure, to_attr, to_item
+from researcher_pro.core.aws import applied, client, from_item, to_attr, to_item
 
 EXPIRY_PARTITION = "EXPIRES"
 CONNECTION_SK = "CONN"
@@ -124,8 +122,8 @@ class ConnectionRepository:
             "gsi1pk": f"T#{tenant}#SUB#{topic}",
             "gsi1sk": connection_id,
         }
-        try:
-            self._db.transact_write_items(
+        return applied(
+            lambda: self._db.transact_write_items(
                 TransactItems=[
                     {
                         "ConditionCheck": {
@@ -139,11 +137,7 @@ class ConnectionRepository:
                     {"Put": {"TableName": self._table, "Item": to_item(item)}},
                 ]
             )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
-        return True
+        )
 
     def unsubscribe(self, connection_id: str, topic: str) -> bool:
         reply = self._db.delete_item(
@@ -222,16 +216,12 @@ class ConnectionRepository:
         )
 
     def _update(self, connection_id: str, topic: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
-        try:
-            self._db.update_item(
+        return applied(
+            lambda: self._db.update_item(
                 TableName=self._table,
                 Key=to_item({"pk": _pk(connection_id), "sk": _sub_sk(topic)}),
                 UpdateExpression=expression,
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
             )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
-        return True
+        )

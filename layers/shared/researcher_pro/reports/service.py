@@ -17,7 +17,7 @@ from researcher_pro.core.observability import metrics
 from researcher_pro.reports.models import Report, ReportEvent, ReportEventPage, ReportRequest
 from researcher_pro.research.service import ResearchService
 from researcher_pro.tasks.messages import TaskMessage
-from researcher_pro.tasks.queue import Queue
+from researcher_pro.tasks.queue import Queue, send_or_defer
 from researcher_pro.tasks.repository import TaskRepository
 from researcher_pro.tasks.resource import TaskResources
 
@@ -96,7 +96,11 @@ class ReportService:
         }
         # Written before it is queued: if the send fails, the sweeper finds the record and queues it.
         self._repo.create(tenant, record, due_at=time.time() + self._stuck_after)
-        self._queue.send(TaskMessage(task_id=record["id"], tenant=tenant, kind="report", step="outline"))
+        send_or_defer(
+            self._queue,
+            TaskMessage(task_id=record["id"], tenant=tenant, kind="report", step="outline"),
+            lambda: self._repo.set_due(tenant, record["id"], 0),  # due at once
+        )
         metrics.add_metric(name="ReportsStarted", unit=MetricUnit.Count, value=1)
         return self._report(record)
 

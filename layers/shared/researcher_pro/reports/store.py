@@ -24,7 +24,9 @@ class ReportStore:
         )
 
     def download_url(self, key: str, content_type: str, filename: str, expires_in: int) -> str:
-        """A time-limited GET for one object. Signing is local: no call to S3 is made."""
+        """A time-limited GET for one object. Signing is local: no call to S3 is made. The URL stops working
+        when the credentials that signed it expire, whatever it says, and a Lambda's are temporary: the
+        setting is capped at an hour, and every GET of a report signs afresh."""
         url: str = s3_presigner().generate_presigned_url(
             "get_object",
             Params={

@@ -16,7 +16,7 @@ from researcher_pro.core.observability import metrics
 from researcher_pro.research.models import Research, ResearchEvent, ResearchEventPage, ResearchRequest, ResearchSummary
 from researcher_pro.tasks.lifecycle import TaskLifecycle
 from researcher_pro.tasks.messages import TaskMessage
-from researcher_pro.tasks.queue import Queue
+from researcher_pro.tasks.queue import Queue, send_or_defer
 from researcher_pro.tasks.resource import TaskResources
 from researcher_pro.templates.models import RenderedTemplate
 
@@ -69,13 +69,21 @@ class ResearchService:
         due_at = time.time() + self._stuck_after
         if research_id is None:
             self._repo.create(tenant, record, due_at=due_at)
-        elif not self._repo.create_if_absent(tenant, record, due_at=due_at):
+        elif not self._repo.create(tenant, record, due_at=due_at):
             existing = self._resources.record(tenant, research_id)
             if existing["status"] == "queued" and existing.get("step") == "plan":
                 # The first attempt may have died before sending; a duplicate message is harmless.
-                self._queue.send(TaskMessage(task_id=research_id, tenant=tenant, kind="research", step="plan"))
+                send_or_defer(
+                    self._queue,
+                    TaskMessage(task_id=research_id, tenant=tenant, kind="research", step="plan"),
+                    lambda: self._repo.set_due(tenant, research_id, 0),  # due at once
+                )
             return self._resources.present(existing)
-        self._queue.send(TaskMessage(task_id=record["id"], tenant=tenant, kind="research", step="plan"))
+        send_or_defer(
+            self._queue,
+            TaskMessage(task_id=record["id"], tenant=tenant, kind="research", step="plan"),
+            lambda: self._repo.set_due(tenant, record["id"], 0),  # due at once
+        )
         metrics.add_metric(name="RunsStarted", unit=MetricUnit.Count, value=1)
         return self._resources.present(record)
 

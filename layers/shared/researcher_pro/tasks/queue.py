@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from researcher_pro.core.aws import client
+from researcher_pro.core.observability import logger
 from researcher_pro.tasks.messages import TaskMessage
 
 
 class Queue(Protocol):
     def send(self, message: TaskMessage) -> None: ...
+    def backlog(self) -> int: ...
 
 
 class TaskQueue:
@@ -19,3 +24,24 @@ class TaskQueue:
 
     def send(self, message: TaskMessage) -> None:
         self._sqs.send_message(QueueUrl=self._url, MessageBody=message.to_json())
+
+    def backlog(self) -> int:
+        """About how many messages wait to be received (SQS counts this approximately)."""
+        reply = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["ApproximateNumberOfMessages"])
+        return int(reply["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def send_or_defer(queue: Queue, message: TaskMessage, defer: Callable[[], None]) -> bool:
+    """Send the first message of a task already recorded. When the queue cannot be reached the task is not
+    lost: the sweeper finds the record and sends it, sooner for `defer` (which makes it due now). So the
+    start is still accepted, and a client's retry never starts a second run."""
+    try:
+        queue.send(message)
+    except (BotoCoreError, ClientError):
+        logger.exception("the tasks queue could not be reached; the sweeper will queue the task")
+        try:
+            defer()
+        except (BotoCoreError, ClientError):
+            logger.exception("the task could not be made due now either; it is due at its usual time")
+        return False
+    return True

@@ -8,22 +8,29 @@ the event, so the log has no gaps and no event exists for a change that did not 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from researcher_pro.core.aws import applied, client, conditional, from_item, to_attr, to_item
+from researcher_pro.core.aws import applied, client, conditional, failed_conditions, from_item, to_attr, to_item
 from researcher_pro.core.clock import rfc3339
 from researcher_pro.core.pagination import decode_cursor, encode_cursor
 from researcher_pro.tasks.kinds import KINDS
 
-ACTIVE_PARTITION = "ACTIVE"
+# The sweeper's work list (gsi2) is a sparse index of live tasks by due time, spread over a few partitions
+# so that many live tasks do not all write one partition's keys.
+DUE_SHARDS = 4
 USAGE_FIELDS = ("input_tokens", "output_tokens", "cost_usd", "model_calls", "cache_hits")
 _LIVE = ("queued", "running")
 
 
 def task_pk(tenant: str, kind: str, task_id: str) -> str:
     return f"T#{tenant}#{KINDS[kind].letter}#{task_id}"
+
+
+def due_partition(tenant: str, task_id: str) -> str:
+    return f"ACTIVE#{zlib.crc32(f'{tenant}#{task_id}'.encode()) % DUE_SHARDS}"
 
 
 def task_list_pk(tenant: str, kind: str) -> str:
@@ -124,22 +131,28 @@ class TaskRepository:
         return [from_item(i)["event"] for i in reply["Items"]]
 
     def due_for_sweep(self, now: float, limit: int = 100) -> list[dict[str, Any]]:
-        reply = self._db.query(
-            TableName=self._table,
-            IndexName="gsi2",
-            KeyConditionExpression="gsi2pk = :p AND gsi2sk < :now",
-            ExpressionAttributeValues={":p": {"S": ACTIVE_PARTITION}, ":now": {"S": _due(now)}},
-            Limit=limit,
-        )
-        return [from_item(i) for i in reply["Items"]]
+        """Live tasks of every kind whose due time has passed, from every shard, at most `limit` from each."""
+        due: list[dict[str, Any]] = []
+        for shard in range(DUE_SHARDS):
+            reply = self._db.query(
+                TableName=self._table,
+                IndexName="gsi2",
+                KeyConditionExpression="gsi2pk = :p AND gsi2sk < :now",
+                ExpressionAttributeValues={":p": {"S": f"ACTIVE#{shard}"}, ":now": {"S": _due(now)}},
+                Limit=limit,
+            )
+            due.extend(from_item(i) for i in reply["Items"])
+        return due
 
     # --- writes ----------------------------------------------------------------------------------
-    def create(self, tenant: str, record: dict[str, Any], due_at: float) -> None:
+    def create(self, tenant: str, record: dict[str, Any], due_at: float) -> bool:
+        """A new task, due at `due_at` for the sweeper; False when a task with its id already exists (a retried
+        start of an id chosen up front)."""
         item = {
             **self._meta_key_plain(tenant, record["id"]),
             "gsi1pk": task_list_pk(tenant, self.kind),
             "gsi1sk": f"{record['created_at']}#{record['id']}",
-            "gsi2pk": ACTIVE_PARTITION,
+            "gsi2pk": due_partition(tenant, record["id"]),
             "gsi2sk": _due(due_at),
             "tenant": tenant,
             "kind": self.kind,
@@ -149,11 +162,11 @@ class TaskRepository:
             **{f"usage_{name}": 0 for name in USAGE_FIELDS},
             **record,
         }
-        self._db.put_item(TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
-
-    def create_if_absent(self, tenant: str, record: dict[str, Any], due_at: float) -> bool:
-        """`create`, idempotent on the record's id: False when a record with that id already exists."""
-        return applied(lambda: self.create(tenant, record, due_at))
+        return applied(
+            lambda: self._db.put_item(
+                TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+        )
 
     def claim_step(
         self, tenant: str, task_id: str, step: str, owner: str, lease_until: float, now: float
@@ -188,15 +201,20 @@ class TaskRepository:
         )
         return None if reply is None else from_item(reply["Attributes"])
 
-    def release_step(self, tenant: str, task_id: str, owner: str) -> None:
-        """Give the lease back so a retry can claim the step at once."""
+    def release_step(self, tenant: str, task_id: str, owner: str, counted: bool = True) -> None:
+        """Give the lease back so a retry can claim the step at once. Not `counted`: the claim that was
+        counted as an attempt is taken back (the step ran out of time; it did not fail)."""
+        update = "REMOVE lease_owner, lease_until" + ("" if counted else " ADD step_attempts :minus_one")
+        values: dict[str, Any] = {":owner": {"S": owner}}
+        if not counted:
+            values[":minus_one"] = {"N": "-1"}
         applied(
             lambda: self._db.update_item(
                 TableName=self._table,
                 Key=self._meta_key(tenant, task_id),
-                UpdateExpression="REMOVE lease_owner, lease_until",
+                UpdateExpression=update,
                 ConditionExpression="lease_owner = :owner",
-                ExpressionAttributeValues={":owner": {"S": owner}},
+                ExpressionAttributeValues=values,
             )
         )
 
@@ -311,45 +329,59 @@ class TaskRepository:
     def record_usage(
         self, tenant: str, task_id: str, day: str, usage: dict[str, float], also: Sequence[dict[str, Any]] = ()
     ) -> bool:
-        """Add one call's usage to the task and to the tenant's day, with `also` (the call's cache
-        entry), in one transaction; False when the task is gone."""
+        """Add one call's usage to the task and to the tenant's day, with `also` (the call's cache entry), in
+        one transaction. A task deleted meanwhile is left out: the tenant still owes what was answered. False
+        when a condition in `also` did not hold (nothing written); WriteContention when DynamoDB kept refusing."""
         adds = ", ".join(f"usage_{name} :{name}" for name in usage)
         values = {f":{name}": to_attr(value) for name, value in usage.items()}
-        return applied(
-            lambda: self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": self._meta_key(tenant, task_id),
-                            "UpdateExpression": f"ADD {adds}",
-                            "ConditionExpression": "attribute_exists(pk)",
-                            "ExpressionAttributeValues": values,
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": usage_day_key(tenant, day),
-                            "UpdateExpression": f"ADD {adds}",
-                            "ExpressionAttributeValues": values,
-                        }
-                    },
-                    *also,
-                ]
+        task = {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._meta_key(tenant, task_id),
+                "UpdateExpression": f"ADD {adds}",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": values,
+            }
+        }
+        tenant_day = {
+            "Update": {
+                "TableName": self._table,
+                "Key": usage_day_key(tenant, day),
+                "UpdateExpression": f"ADD {adds}",
+                "ExpressionAttributeValues": values,
+            }
+        }
+        failed = failed_conditions(self._db, [task, tenant_day, *also])
+        if failed == {0}:
+            failed = {i + 1 for i in failed_conditions(self._db, [tenant_day, *also])}
+        return not failed
+
+    def note_sweep(self, tenant: str, task_id: str, due_at: float) -> int | None:
+        """Count one sweep of the task's current step and move its due time; None when the task has ended."""
+        reply = conditional(
+            lambda: self._db.update_item(
+                TableName=self._table,
+                Key=self._meta_key(tenant, task_id),
+                UpdateExpression="SET gsi2sk = :due ADD sweeps :one",
+                ConditionExpression="attribute_exists(gsi2pk)",
+                ExpressionAttributeValues={":due": {"S": _due(due_at)}, ":one": {"N": "1"}},
+                ReturnValues="UPDATED_NEW",
             )
         )
+        return None if reply is None else int(reply["Attributes"]["sweeps"]["N"])
 
-    def note_sweep(self, tenant: str, task_id: str, due_at: float) -> int:
-        reply = self._db.update_item(
-            TableName=self._table,
-            Key=self._meta_key(tenant, task_id),
-            UpdateExpression="SET gsi2sk = :due ADD sweeps :one",
-            ConditionExpression="attribute_exists(gsi2pk)",
-            ExpressionAttributeValues={":due": {"S": _due(due_at)}, ":one": {"N": "1"}},
-            ReturnValues="UPDATED_NEW",
+    def set_due(self, tenant: str, task_id: str, due_at: float) -> None:
+        """Set a live task's due time, counting no sweep (the sweeper postpones a task waiting its turn, or a
+        start whose message could not be sent makes its task due at once)."""
+        applied(
+            lambda: self._db.update_item(
+                TableName=self._table,
+                Key=self._meta_key(tenant, task_id),
+                UpdateExpression="SET gsi2sk = :due",
+                ConditionExpression="attribute_exists(gsi2pk)",
+                ExpressionAttributeValues={":due": {"S": _due(due_at)}},
+            )
         )
-        return int(reply["Attributes"]["sweeps"]["N"])
 
     def delete(self, tenant: str, task_id: str) -> bool:
         pk = task_pk(tenant, self.kind, task_id)

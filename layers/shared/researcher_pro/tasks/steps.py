@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from researcher_pro.core.aws import WriteContention
 from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.config import ModelPrice
 from researcher_pro.core.errors import OutOfTime, RetryStep, TaskFailure
 from researcher_pro.core.observability import logger
 from researcher_pro.tasks.lifecycle import TaskLifecycle
 from researcher_pro.tasks.messages import TaskMessage
-from researcher_pro.tasks.metering import Cache, Meter
+from researcher_pro.tasks.metering import Cache, DayBudget, Meter
 from researcher_pro.tasks.queue import Queue
 from researcher_pro.tasks.repository import TaskRepository
 
@@ -35,6 +36,7 @@ class TaskPolicy:
     max_step_attempts: int = 3
     stuck_after_seconds: int = 600
     concurrency: int = 8
+    day_budget: DayBudget | None = None  # the tenants' daily spending caps
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,16 @@ class StepTask(ABC):
             self.lifecycle.fail(record, failure.code, failure.message)
             return f"failed: {failure.code}"
         except OutOfTime as error:
-            return self._retry_or_fail(record, owner, receive_count, "timeout", str(error), error)
+            # Not a failed attempt: the invocation ended first. The step runs again in a fresh one; a step
+            # that never fits keeps stalling, and the sweeper ends it after its sweeps.
+            logger.info("step out of time; it will run again", extra={"step": message.step, "kind": self.kind})
+            self.repo.release_step(record["tenant"], record["id"], owner, counted=False)
+            raise error
+        except WriteContention as error:
+            logger.error("a write kept being refused; the step will run again", extra={"step": message.step})
+            return self._retry_or_fail(
+                record, owner, receive_count, "internal_error", "storage kept refusing a write", error
+            )
         except RetryStep as error:
             return self._retry_or_fail(record, owner, receive_count, error.code, error.message, error)
         except Exception as error:
@@ -117,7 +128,9 @@ class StepTask(ABC):
                 "stage": step,
                 "progress": self.progress[step],
                 "updated_at": now_rfc3339(),
+                # Attempts and sweeps are counted per step: a new step starts afresh.
                 "step_attempts": 0,
+                "sweeps": 0,
             },
             checkpoint=(step, result.output),
             event=event,
@@ -135,9 +148,9 @@ class StepTask(ABC):
     def _retry_or_fail(
         self, record: dict[str, Any], owner: str, receive_count: int, code: str, message: str, error: Exception
     ) -> str:
-        # The record counts every claim of this step, whichever message delivered it: a message the
-        # sweeper sent again starts its own receive count at 1.
-        attempts = max(receive_count, int(record.get("step_attempts") or 0))
+        # The record counts every claim of this step, whichever message delivered it (a message the sweeper
+        # sent again starts its own receive count at 1), and not the claims that only ran out of time.
+        attempts = int(record.get("step_attempts") or 0)
         if attempts >= self._policy.max_step_attempts:
             self.lifecycle.fail(record, code, f"{message} (after {attempts} attempts)")
             return f"failed: {code}"
@@ -155,4 +168,5 @@ class StepTask(ABC):
             deadline=deadline,
             budget_usd=record.get("max_cost_usd"),
             spent_usd=float(record.get("usage_cost_usd") or 0.0),
+            day_budget=self._policy.day_budget,
         )

@@ -1,5 +1,11 @@
-"""Keeping tasks moving: the sweeper requeues steps whose worker died or whose message was lost, and
-ends tasks that keep stalling."""
+"""Keeping tasks moving: the sweeper requeues steps whose worker died or whose message was lost, and ends
+tasks that keep stalling.
+
+A task is due when its step has not moved on in time. If it holds no live lease while messages wait in the
+queue, its message is most likely among them, only waiting its turn: it is postponed, not counted (a
+backlog must never fail a task as stalled). Otherwise it has stalled: its step is sent again, and its
+sweeps counted; the count starts afresh with each step, and past `max_sweeps` the task ends `timeout`.
+"""
 
 from __future__ import annotations
 
@@ -29,13 +35,22 @@ class TaskSweeper:
 
     def sweep(self) -> dict[str, int]:
         now = time.time()
-        requeued = failed = 0
+        requeued = failed = postponed = 0
         # Every kind shares one due-time index, so any repository can read it.
-        for record in self._lifecycles["research"].repo.due_for_sweep(now):
+        due = self._lifecycles["research"].repo.due_for_sweep(now)
+        backlog = self._queue.backlog() if due else 0
+        for record in due:
             kind = record.get("kind", "research")
             lifecycle = self._lifecycles[kind]
             tenant, task_id = record["tenant"], record["id"]
+            leased = float(record.get("lease_until") or 0) > now
+            if backlog and not leased:
+                lifecycle.repo.set_due(tenant, task_id, now + self._stuck_after)
+                postponed += 1
+                continue
             sweeps = lifecycle.repo.note_sweep(tenant, task_id, now + self._stuck_after)
+            if sweeps is None:  # it ended meanwhile
+                continue
             if sweeps > self._max_sweeps:
                 fresh = lifecycle.repo.get(tenant, task_id)
                 if fresh and fresh["status"] in LIVE:
@@ -47,4 +62,4 @@ class TaskSweeper:
                 TaskMessage(task_id=task_id, tenant=tenant, kind=kind, step=record["step"], attempt=sweeps + 1)
             )
             requeued += 1
-        return {"requeued": requeued, "failed": failed}
+        return {"requeued": requeued, "failed": failed, "postponed": postponed}

@@ -43,9 +43,11 @@ def task_lifecycle(settings: Settings, kind: str, sinks: tuple[EventSink, ...]) 
 
 @cache
 def task_policy(settings: Settings) -> TaskPolicy:
+    from researcher_pro.access.wiring import daily_budgets
     from researcher_pro.tasks.steps import TaskPolicy
 
     return TaskPolicy(
+        day_budget=daily_budgets(settings),
         prices=settings.prices(),
         event_ttl_seconds=settings.event_ttl_days * 86_400,
         max_step_attempts=settings.max_step_attempts,

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from researcher_pro.core.aws import client, from_item, is_conditional_failure, to_item
+from researcher_pro.core.aws import applied, client, from_item, to_item
 from researcher_pro.core.pagination import decode_cursor, encode_cursor, newest_first_page
 
 HEAD = "HEAD"
@@ -45,15 +43,17 @@ class TemplateRepository:
     def create(self, tenant: str, record: dict[str, Any]) -> None:
         pk = _pk(tenant, record["id"])
         head = {"pk": pk, "sk": HEAD, "gsi1pk": _list_pk(tenant), "gsi1sk": f"{record['created_at']}#{record['id']}"}
-        self._db.transact_write_items(
-            TransactItems=[
-                {"Put": self._put({**head, **record}, "attribute_not_exists(pk)")},
-                {
-                    "Put": self._put(
-                        {"pk": pk, "sk": _version_sk(record["version"]), **record}, "attribute_not_exists(pk)"
-                    )
-                },
-            ]
+        applied(
+            lambda: self._db.transact_write_items(
+                TransactItems=[
+                    {"Put": self._put({**head, **record}, "attribute_not_exists(pk)")},
+                    {
+                        "Put": self._put(
+                            {"pk": pk, "sk": _version_sk(record["version"]), **record}, "attribute_not_exists(pk)"
+                        )
+                    },
+                ]
+            )
         )
 
     def add_version(self, tenant: str, record: dict[str, Any]) -> bool:
@@ -64,8 +64,8 @@ class TemplateRepository:
         names = {f"#{k}": k for k in changes}
         values = {f":{k}": v for k, v in changes.items()}
         values[":previous"] = version - 1
-        try:
-            self._db.transact_write_items(
+        return applied(
+            lambda: self._db.transact_write_items(
                 TransactItems=[
                     {
                         "Update": {
@@ -80,11 +80,7 @@ class TemplateRepository:
                     {"Put": self._put({"pk": pk, "sk": _version_sk(version), **record}, "attribute_not_exists(pk)")},
                 ]
             )
-        except ClientError as error:
-            if is_conditional_failure(error):
-                return False
-            raise
-        return True
+        )
 
     def get(self, tenant: str, template_id: str) -> dict[str, Any] | None:
         return self._get(_pk(tenant, template_id), HEAD)

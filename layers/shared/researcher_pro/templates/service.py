@@ -74,7 +74,8 @@ class BuiltinCatalog:
 
 
 class TemplateService:
-    def __init__(self, repo: TemplateRepository, builtins: BuiltinCatalog) -> None:
+    def __init__(self, repo: TemplateRepository, builtins: BuiltinCatalog, max_versions: int = 100) -> None:
+        self._max_versions = max_versions
         self._repo = repo
         self._builtins = builtins
 
@@ -120,6 +121,12 @@ class TemplateService:
         _check_texts(body)
         for _ in range(ADD_VERSION_ATTEMPTS):
             head = self.resolve(tenant, template_id)
+            # Versions only grow, one conditional write at a time, so a check before the write holds.
+            if head.version >= self._max_versions:
+                raise Conflict(
+                    f"template {template_id} has {head.version} versions, as many as a template may have: "
+                    "create a new template instead"
+                )
             record = {
                 "id": template_id,
                 **_content(body),

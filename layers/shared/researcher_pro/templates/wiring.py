@@ -16,4 +16,4 @@ def template_service(settings: Settings) -> TemplateService:
     from researcher_pro.templates.repository import TemplateRepository
     from researcher_pro.templates.service import BuiltinCatalog, TemplateService
 
-    return TemplateService(TemplateRepository(settings.data_table), BuiltinCatalog())
+    return TemplateService(TemplateRepository(settings.data_table), BuiltinCatalog(), settings.max_template_versions)

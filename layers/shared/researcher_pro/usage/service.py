@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from researcher_pro.access.budgets import DailyBudgets
 from researcher_pro.core.errors import InvalidInput
 from researcher_pro.core.models import Usage
 from researcher_pro.tasks.repository import USAGE_FIELDS
-from researcher_pro.usage.models import UsageDay, UsageReport
+from researcher_pro.usage.models import DailyBudget, UsageDay, UsageReport
 from researcher_pro.usage.repository import UsageRepository
 
 MAX_DAYS = 366
@@ -15,8 +16,9 @@ DEFAULT_DAYS = 30
 
 
 class UsageService:
-    def __init__(self, repo: UsageRepository) -> None:
+    def __init__(self, repo: UsageRepository, budgets: DailyBudgets) -> None:
         self._repo = repo
+        self._budgets = budgets
 
     def report(self, tenant: str, first: date | None, last: date | None) -> UsageReport:
         last = last or datetime.now(UTC).date()
@@ -38,4 +40,12 @@ class UsageService:
             model_calls=sum(d.model_calls for d in days),
             cache_hits=sum(d.cache_hits for d in days),
         )
-        return UsageReport(from_date=first.isoformat(), to_date=last.isoformat(), days=days, totals=totals)
+        return UsageReport(
+            from_date=first.isoformat(), to_date=last.isoformat(), days=days, totals=totals, budget=self.budget(tenant)
+        )
+
+    def budget(self, tenant: str) -> DailyBudget:
+        limit = self._budgets.limit(tenant)
+        day, spent = self._budgets.spent_today(tenant)
+        left = None if limit is None else round(max(0.0, limit - spent), 6)
+        return DailyBudget(daily_usd=limit, day=day, spent_usd=round(spent, 6), left_usd=left)

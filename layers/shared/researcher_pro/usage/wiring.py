@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 @cache
 def usage_service(settings: Settings) -> UsageService:
+    from researcher_pro.access.wiring import daily_budgets
     from researcher_pro.usage.repository import UsageRepository
     from researcher_pro.usage.service import UsageService
 
-    return UsageService(UsageRepository(settings.data_table))
+    return UsageService(UsageRepository(settings.data_table), daily_budgets(settings))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-from researcher_pro.core.aws import applied, client, from_item, to_attr, to_item
+from researcher_pro.core.aws import applied, client, failed_conditions, from_item, to_attr, to_item
 from researcher_pro.core.errors import InvalidCursor
 from researcher_pro.core.pagination import decode_cursor, encode_cursor, newest_first_page
 
@@ -102,9 +102,12 @@ class WatchRepository:
         return found
 
     # --- writes ----------------------------------------------------------------------------------
-    def create(self, tenant: str, watch: dict[str, Any], run: dict[str, Any] | None, resume_at: int = 0) -> None:
+    def create(
+        self, tenant: str, watch: dict[str, Any], run: dict[str, Any] | None, resume_at: int, max_watches: int
+    ) -> bool:
         """A new watch, in the due index at its `next_run_at` if it has one, with its baseline `run` (in the
-        due index at `resume_at`, until its start is confirmed)."""
+        due index at `resume_at`, until its start is confirmed), counted against the tenant's `max_watches`:
+        False (nothing written) when the tenant has that many already."""
         item = {
             "pk": watch_pk(tenant, watch["id"]),
             "sk": META,
@@ -116,10 +119,19 @@ class WatchRepository:
         }
         if watch.get("next_run_at") is not None:
             item.update(_due_keys(tenant, watch["id"], int(watch["next_run_at"]), META))
-        writes = [{"Put": {"TableName": self._table, "Item": to_item(item), "ConditionExpression": _ABSENT}}]
+        count = {
+            "Update": {
+                "TableName": self._table,
+                "Key": _count_key(tenant),
+                "UpdateExpression": "ADD watches :one",
+                "ConditionExpression": "attribute_not_exists(watches) OR watches < :max",
+                "ExpressionAttributeValues": {":one": {"N": "1"}, ":max": to_attr(max_watches)},
+            }
+        }
+        writes = [count, {"Put": {"TableName": self._table, "Item": to_item(item), "ConditionExpression": _ABSENT}}]
         if run:
             writes.append(self._put_run(tenant, run, resume_at))
-        self._db.transact_write_items(TransactItems=writes)
+        return not failed_conditions(self._db, writes)
 
     def update(
         self, tenant: str, watch_id: str, expected_version: int, changes: dict[str, Any], next_run: int | None
@@ -257,11 +269,27 @@ class WatchRepository:
         applied(lambda: self._db.update_item(**params))
 
     def delete(self, tenant: str, watch_id: str) -> bool:
-        """The watch first (the scheduler's conditional advance then fails), then its runs."""
-        deleted = applied(
-            lambda: self._db.delete_item(
-                TableName=self._table, Key=self._key(tenant, watch_id, META), ConditionExpression="attribute_exists(pk)"
-            )
+        """The watch first (the scheduler's conditional advance then fails), with the tenant's count; then its
+        runs."""
+        deleted = not failed_conditions(
+            self._db,
+            [
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": self._key(tenant, watch_id, META),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _count_key(tenant),
+                        "UpdateExpression": "ADD watches :minus_one",
+                        "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
+                    }
+                },
+            ],
         )
         if not deleted:
             return False
@@ -288,6 +316,11 @@ class WatchRepository:
 
 
 _ABSENT = "attribute_not_exists(pk)"
+
+
+def _count_key(tenant: str) -> dict[str, Any]:
+    """The tenant's count of watches."""
+    return to_item({"pk": f"T#{tenant}#WATCHES", "sk": "COUNT"})
 
 
 def _due_keys(tenant: str, watch_id: str, due_at: int, what: str) -> dict[str, str]:

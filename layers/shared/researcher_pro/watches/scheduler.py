@@ -9,9 +9,11 @@ collapse into one.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from researcher_pro.core.errors import RateLimited
 from researcher_pro.core.observability import logger
 from researcher_pro.watches.repository import WatchRepository
 from researcher_pro.watches.runs import WatchRuns
@@ -19,17 +21,25 @@ from researcher_pro.watches.schedules import parse_schedule
 
 
 class WatchScheduler:
-    def __init__(self, repo: WatchRepository, runs: WatchRuns) -> None:
+    def __init__(self, repo: WatchRepository, runs: WatchRuns, admit: Callable[[str], None]) -> None:
         self._repo = repo
         self._runs = runs
+        # A scheduled run is work started for its tenant like any other: it counts against the tenant's start
+        # rate and daily budget, and waits for a later tick when either refuses it.
+        self._admit = admit
 
     def run_due(self, now: float | None = None, limit: int = 100) -> dict[str, int]:
         """Start every watch whose next run time has come, and finish starts that were cut short."""
         now = time.time() if now is None else now
-        counts = {"started": 0, "skipped": 0, "resumed": 0, "errors": 0}
+        counts = {"started": 0, "skipped": 0, "resumed": 0, "deferred": 0, "errors": 0}
         for item in self._repo.due(int(now), limit):
             try:
                 if item["due_for"] == "watch":
+                    try:
+                        self._admit(item["tenant"])
+                    except RateLimited:
+                        counts["deferred"] += 1
+                        continue
                     counts["started" if self._start_due_watch(item, now) else "skipped"] += 1
                 else:
                     self._runs.start(item["tenant"], item)

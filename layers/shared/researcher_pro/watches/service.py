@@ -40,12 +40,14 @@ class WatchService:
         history: RunHistory,
         webhooks: WebhookPolicy,
         min_interval_seconds: int,
+        max_watches: int,
     ) -> None:
         self._repo = repo
         self._runs = runs
         self._history = history
         self._webhooks = webhooks
         self._min_interval = min_interval_seconds
+        self._max_watches = max_watches
 
     # --- the API ---------------------------------------------------------------------------------
     def create(self, tenant: str, body: WatchRequest) -> WatchCreated:
@@ -79,7 +81,10 @@ class WatchService:
             # The baseline runs at once; the schedule takes over from the next fire time.
             run = self._runs.new_run(watch, "baseline", now)
             watch.update(runs=1, last_run_at=run["started_at"], last_research_id=run["research_id"])
-        self._repo.create(tenant, watch, run, self._runs.resume_at(now))
+        if not self._repo.create(tenant, watch, run, self._runs.resume_at(now), self._max_watches):
+            raise Conflict(
+                f"this tenant has {self._max_watches} watches, as many as it may have: delete one to create another"
+            )
         if run:
             self._runs.start(tenant, run)
         return WatchCreated(**self._watch(watch).model_dump(), webhook_secret=secret)

@@ -62,14 +62,16 @@ def watch_service(settings: Settings) -> WatchService:
         run_history(settings),
         webhook_policy(settings),
         settings.min_schedule_seconds,
+        settings.max_watches_per_tenant,
     )
 
 
 @cache
 def watch_scheduler(settings: Settings) -> WatchScheduler:
+    from researcher_pro.access.wiring import admission
     from researcher_pro.watches.scheduler import WatchScheduler
 
-    return WatchScheduler(watch_repository(settings), watch_runs(settings))
+    return WatchScheduler(watch_repository(settings), watch_runs(settings), admission(settings))
 
 
 def watch_run_notifier(settings: Settings) -> WatchRunNotifier:
