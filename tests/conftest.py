@@ -1,4 +1,5 @@
-"""Shared fixtures: the fake model servers, and local clouds started exactly as `make dev` starts them."""
+"""Shared fixtures: the fake model servers, the stand-in web with its search API, and local clouds started
+exactly as `make dev` starts them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
+from tests.fakes.search_index import SearchIndex
+from tests.fakes.web import FakeWeb
 from tests.harness import Cloud
+
+
+@pytest.fixture(scope="session")
+def fake_web() -> Iterator[FakeWeb]:
+    web = FakeWeb()
+    yield web
+    web.close()
 
 
 @pytest.fixture(scope="session")
@@ -19,8 +29,17 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture(scope="session")
-def fake_perplexity() -> Iterator[FakePerplexity]:
-    server = FakePerplexity()
+def fake_perplexity(fake_web: FakeWeb) -> Iterator[FakePerplexity]:
+    # Its Search API (`POST /search`) searches the stand-in web.
+    server = FakePerplexity(SearchIndex(fake_web.search_documents()))
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def faithful_openai() -> Iterator[FakeOpenAI]:
+    """The faithful extractive model: quotes verbatim, cites only what it was given."""
+    server = FakeOpenAI(faithful=True)
     yield server
     server.close()
 

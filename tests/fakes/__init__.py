@@ -1,1 +1,2 @@
-"""Loopback stand-ins for the model APIs, speaking their real wire formats."""
+"""Loopback stand-ins for the outside services (the model APIs, the search API, web pages), speaking their
+real wire formats."""

@@ -4,6 +4,11 @@ The content follows the requested schema: plans, findings citing the numbered so
 (plus one citation of a source it never saw, which the pipeline must drop), a cited answer (free-form or
 one body per requested template section), and report sections that quote the last source's title (so a
 hostile title reaches the report through the model too).
+
+`FakeOpenAI(faithful=True)` answers every research schema with the faithful extractive model of
+tests/fakes/extractive_model.py instead (no invented citations); so does the default server for schema
+names it has no scripted answer for. Replies of that model longer than `max_completion_tokens` are cut
+there with `finish_reason: "length"`, as the API cuts them.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import uuid
 from typing import Any
 
 from tests.fakes.analysis_content import ANALYSIS_SCHEMAS, analysis_content
+from tests.fakes.extractive_model import ExtractiveModel
 from tests.fakes.server import FakeServer
 
 NEVER_RETRIEVED = 99
+SCRIPTED = frozenset({"ResearchPlan", "FindingsReport", "SynthesizedAnswer", "SectionDraft", "SectionedAnswer"})
+CHARS_PER_TOKEN = 4
 
 
 class FakeOpenAI(FakeServer):
@@ -28,8 +36,10 @@ class FakeOpenAI(FakeServer):
     def off_schema_next(self, count: int = 1) -> None:
         self.off_schema_left = count
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, faithful: bool = False, delay: float = 0.0) -> None:
+        super().__init__(delay)
+        self.faithful = faithful
+        self.model = ExtractiveModel()
         self.slow_when: tuple[str, float] | None = None  # (text in the user message, seconds to wait)
 
     def reset(self) -> None:
@@ -45,11 +55,17 @@ class FakeOpenAI(FakeServer):
         slow = self.slow_when
         if slow and slow[0] in user:
             time.sleep(slow[1])
+        finish_reason = "stop"
         if schema["name"] in ANALYSIS_SCHEMAS:
             content = json.dumps(analysis_content(schema, user, self._take_off_schema(schema["name"])))
+        elif self.faithful or schema["name"] not in SCRIPTED:
+            content = json.dumps(self.model.respond(schema["schema"], body["messages"]))
+            limit = body.get("max_completion_tokens") or body.get("max_tokens")
+            if limit and len(content) > limit * CHARS_PER_TOKEN:
+                content, finish_reason = content[: limit * CHARS_PER_TOKEN], "length"
         else:
             content = json.dumps(self.content_for(schema["name"], user))
-        prompt_tokens = sum(len(m["content"]) for m in body["messages"]) // 4
+        prompt_tokens = sum(len(str(m["content"])) for m in body["messages"]) // CHARS_PER_TOKEN
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
             "object": "chat.completion",
@@ -60,13 +76,13 @@ class FakeOpenAI(FakeServer):
                     "index": 0,
                     "message": {"role": "assistant", "content": content, "refusal": None},
                     "logprobs": None,
-                    "finish_reason": "stop",
+                    "finish_reason": finish_reason,
                 }
             ],
             "usage": {
                 "prompt_tokens": prompt_tokens,
-                "completion_tokens": len(content) // 4,
-                "total_tokens": prompt_tokens + len(content) // 4,
+                "completion_tokens": len(content) // CHARS_PER_TOKEN,
+                "total_tokens": prompt_tokens + len(content) // CHARS_PER_TOKEN,
             },
         }
 

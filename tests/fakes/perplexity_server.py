@@ -1,5 +1,11 @@
-"""Perplexity: the Agent API (`POST /v1/agent`, search_results output item, failures as HTTP 200
-with status "failed") and the legacy Sonar chat completions (`POST /chat/completions`)."""
+"""Perplexity: the Search API (`POST /search`, as the official `perplexityai` SDK calls it), the Agent API
+(`POST /v1/agent`, search_results output item, failures as HTTP 200 with status "failed") and the legacy
+Sonar chat completions (`POST /chat/completions`).
+
+The Search API answers from `index` (tests/fakes/search_index.py documents the request and response
+bodies); it is empty until a test gives it documents, e.g. `SearchIndex(FakeWeb().search_documents())`.
+Requests without a bearer key are refused with 401, invalid ones with 400, as the API refuses them.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,16 @@ import time
 import uuid
 from typing import Any
 
-from tests.fakes.server import FakeServer
+from tests.fakes.search_index import SearchIndex, SearchRejected
+from tests.fakes.server import FakeServer, Refusal
 
 
 class FakePerplexity(FakeServer):
     name = "perplexity"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, index: SearchIndex | None = None, delay: float = 0.0) -> None:
+        super().__init__(delay)
+        self.index = index or SearchIndex()
         self.failed_runs = 0  # agent runs that answer HTTP 200 with status "failed"
         self.results_per_query = 3
         self.extra_results: list[dict[str, Any]] = []  # found by every query, after the usual ones
@@ -50,12 +58,26 @@ class FakePerplexity(FakeServer):
         }
         return [*own, shared, *self.extra_results]
 
+    def searches(self) -> list[list[str]]:
+        """The queries of every `/search` request so far, one list per request."""
+        return [[q] if isinstance(q, str) else list(q) for q in (c["body"].get("query") for c in self.calls("/search"))]
+
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        if path == "/search":
+            return self._search(body)
         if path == "/v1/agent":
             return self._agent(body)
         if path == "/chat/completions":
             return self._sonar(body)
         raise AssertionError(f"unexpected path {path}")
+
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not self.request_headers().get("authorization", "").startswith("Bearer "):
+            raise Refusal(401, "Missing or invalid API key", "authentication_error")
+        try:
+            return self.index.search(body)
+        except SearchRejected as rejected:
+            raise Refusal(rejected.status, rejected.message) from None
 
     def _agent(self, body: dict[str, Any]) -> dict[str, Any]:
         assert body["tools"][0]["type"] == "web_search"

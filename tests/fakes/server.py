@@ -19,6 +19,16 @@ class Fault:
     malformed: bool = False
 
 
+class Refusal(Exception):
+    """Raised by `answer` for a request the real API refuses (4xx), with its error body."""
+
+    def __init__(self, status: int, message: str, type: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+
+
 @dataclass
 class Script:
     """What the next requests get. Faults are used up one by one; `down` and `delay` persist."""
@@ -31,11 +41,13 @@ class Script:
 class FakeServer(ABC):
     name = "fake"
 
-    def __init__(self) -> None:
-        self.script = Script()
+    def __init__(self, delay: float = 0.0) -> None:
+        self.default_delay = delay  # seconds before every answer; `reset` restores it
+        self.script = Script(delay=delay)
         self.requests: list[dict[str, Any]] = []
         self.answered = 0  # requests answered 200, what the real provider would bill
         self._lock = threading.Lock()
+        self._current = threading.local()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,7 +70,7 @@ class FakeServer(ABC):
 
     def reset(self) -> None:
         with self._lock:
-            self.script = Script()
+            self.script = Script(delay=self.default_delay)
             self.requests.clear()
             self.answered = 0
 
@@ -72,6 +84,10 @@ class FakeServer(ABC):
         with self._lock:
             return [r for r in self.requests if path is None or r["path"] == path]
 
+    def request_headers(self) -> dict[str, str]:
+        """The headers of the request being answered (in `answer`, on the thread serving it)."""
+        return dict(getattr(self._current, "headers", {}))
+
     @abstractmethod
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """The successful reply, in the wire format of the API being faked."""
@@ -83,6 +99,7 @@ class FakeServer(ABC):
         length = int(request.headers.get("content-length") or 0)
         raw = request.rfile.read(length)
         body = json.loads(raw or b"{}")
+        self._current.headers = {k.lower(): v for k, v in request.headers.items()}
         with self._lock:
             self.requests.append({"path": request.path, "body": body, "headers": dict(request.headers)})
             fault = self.script.faults.popleft() if self.script.faults else None
@@ -98,7 +115,13 @@ class FakeServer(ABC):
             error = {"error": {"message": f"injected {fault.status}", "type": "server_error", "code": None}}
             self._send(request, fault.status, json.dumps(error).encode(), headers)
         else:
-            self._send(request, 200, json.dumps(self.answer(request.path, body)).encode())
+            try:
+                reply = self.answer(request.path, body)
+            except Refusal as refusal:
+                refused = {"error": {"message": refusal.message, "type": refusal.type, "code": refusal.status}}
+                self._send(request, refusal.status, json.dumps(refused).encode())
+                return
+            self._send(request, 200, json.dumps(reply).encode())
 
     def _send(
         self, request: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str] | None = None
