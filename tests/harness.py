@@ -53,7 +53,7 @@ def wait_for(
 
 
 class Cloud:
-    def __init__(self, env: dict[str, str], start_timeout: float = 90, own_process_group: bool = False) -> None:
+    def __init__(self, env: dict[str, str], start_timeout: float = 180, own_process_group: bool = False) -> None:
         self.http_port, self.aws_port, self.ws_port = free_port(), free_port(), free_port()
         # A developer's shell, not this process: fixtures in the same test process may have set AWS_*
         # and RP_* variables for other stacks, and the local cloud passes RP_* on to every function.

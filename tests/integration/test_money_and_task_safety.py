@@ -72,6 +72,7 @@ def test_a_start_whose_queue_is_down_is_accepted_and_the_sweeper_queues_it(
     assert {"task_id": research_id, "tenant": name} in [
         {"task_id": m["task_id"], "tenant": m["tenant"]} for m in queue_messages(stack)
     ]
+    TaskRepository(get_settings().data_table).delete(name, research_id)  # other tests sweep this table too
 
 
 class Killed(BaseException):
@@ -130,6 +131,7 @@ def test_a_task_waiting_behind_a_backlog_is_postponed_not_failed(stack: Stack) -
         pass
     result = sweeper.sweep()
     assert result["requeued"] >= 1 and repo.get(name, waiting)["sweeps"] == 1  # type: ignore[index]
+    repo.delete(name, waiting)  # other tests sweep this table too
 
 
 def test_sweeps_are_counted_per_step(stack: Stack) -> None:
@@ -146,6 +148,7 @@ def test_sweeps_are_counted_per_step(stack: Stack) -> None:
     assert _engine_for(repo).run_step(message, remaining_seconds=30, owner="w1", receive_count=1) == "done"
     record = repo.get(name, task_id)
     assert record is not None and record["step"] == "search" and record["sweeps"] == 0
+    repo.delete(name, task_id)  # other tests sweep this table too
 
 
 class _Steps:
@@ -192,6 +195,7 @@ def test_a_step_out_of_time_is_not_counted_as_an_attempt(stack: Stack) -> None:
     record = repo.get(name, task_id)
     assert record is not None and record["status"] == "running" and int(record["step_attempts"]) == 0
     assert "lease_owner" not in record  # given back: the next delivery claims it at once
+    repo.delete(name, task_id)  # other tests sweep this table too
 
 
 # --- budgets and caps ------------------------------------------------------------------------------
@@ -260,6 +264,7 @@ def test_a_running_task_is_held_to_the_daily_budget_request_by_request(stack: St
         meter.search(search, SearchQuery("three"))  # type: ignore[arg-type]
     assert search.requests == 2
     assert BudgetRepository(settings.data_table).committed(name, utc_day(time.time())) <= 0.01
+    repo.delete(name, task_id)
 
 
 def test_watches_per_tenant_are_capped(stack: Stack) -> None:
