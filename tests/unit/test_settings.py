@@ -23,6 +23,15 @@ def test_values_are_converted_and_checked() -> None:
     assert settings.openai_base_url is None
 
 
+def test_page_reading_settings() -> None:
+    defaults = Settings()
+    assert defaults.fetch_allow_loopback is False
+    assert (defaults.fetch_max_bytes, defaults.fetch_timeout_seconds) == (5 * 1024 * 1024, 10.0)
+    assert defaults.page_cache_ttl_seconds == 86_400
+    local = Settings.from_environ({"RP_FETCH_ALLOW_LOOPBACK": "true", "RP_FETCH_TIMEOUT_SECONDS": "2.5"})
+    assert local.fetch_allow_loopback is True and local.fetch_timeout_seconds == 2.5
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -31,6 +40,10 @@ def test_values_are_converted_and_checked() -> None:
         ("RP_PERPLEXITY_API", "other"),
         ("RP_MAX_STEP_ATTEMPTS", "three"),
         ("RP_WEBHOOK_ALLOW_LOOPBACK", "maybe"),
+        ("RP_FETCH_ALLOW_LOOPBACK", "maybe"),
+        ("RP_FETCH_MAX_BYTES", "0"),
+        ("RP_FETCH_TIMEOUT_SECONDS", "600"),
+        ("RP_PAGE_CACHE_TTL_SECONDS", "-1"),
     ],
 )
 def test_a_bad_value_stops_the_container_naming_the_variable(name: str, value: str) -> None:

@@ -78,6 +78,11 @@ class Settings:
     max_sweeps: int = 3
     event_ttl_days: int = 30
     search_results_per_question: int = 8
+    # Reading pages: limits per page, and how long a page read (or a failure to read it) is kept per tenant.
+    fetch_max_bytes: int = 5 * 1024 * 1024
+    fetch_timeout_seconds: float = 10.0
+    fetch_allow_loopback: bool = False  # local testing only: pages on loopback (private addresses never)
+    page_cache_ttl_seconds: int = 86_400
     subquestion_concurrency: int = 8  # 1 runs sub-questions one after another
     # Analyses: texts longer than this are split on paragraph boundaries and analysed part by part.
     analysis_chunk_chars: int = 12_000
@@ -189,6 +194,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
     # at most (it is signed afresh on every GET).
     "report_url_ttl_seconds": (60, 3_600),
     "report_inline_bytes": (0, 262_144),
+    "fetch_max_bytes": (64 * 1024, 50 * 1024 * 1024),
+    "fetch_timeout_seconds": (1, 60),
+    "page_cache_ttl_seconds": (60, 30 * 86_400),
 }
 
 # Settings whose environment variable is not RP_<FIELD>: the providers' own conventional names.

@@ -1,7 +1,7 @@
 """The providers a worker calls, built from the settings: online when their keys are set, offline otherwise.
 
-The provider modules are imported inside these functions: openai and httpx are heavy, and only the
-worker (and the watches' webhook sender) ever calls out.
+The provider modules are imported inside these functions: openai, httpx and the page reader's extractors
+are heavy, and only the worker (and the watches' webhook sender) ever calls out.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from researcher_pro.core.config import Settings
 if TYPE_CHECKING:
     from researcher_pro.providers.base import SearchProvider
     from researcher_pro.providers.openai_model import OpenAIStructuredModel
+    from researcher_pro.providers.reader import PageReader
     from researcher_pro.providers.retry import RetryPolicy
 
 
@@ -53,4 +54,17 @@ def language_model(settings: Settings) -> OpenAIStructuredModel | None:
 
     return OpenAIStructuredModel(
         settings.openai_api_key, settings.openai_base_url, settings.openai_model, retry_policy(settings)
+    )
+
+
+@cache
+def page_reader(settings: Settings) -> PageReader:
+    """Reads web pages for research: http(s) to public addresses only (and loopback when
+    `fetch_allow_loopback`, for local testing), within the page limits."""
+    from researcher_pro.core.net import AddressPolicy
+    from researcher_pro.providers.reader import PageReader, ReaderLimits
+
+    return PageReader(
+        ReaderLimits(max_bytes=settings.fetch_max_bytes, timeout_seconds=settings.fetch_timeout_seconds),
+        AddressPolicy(settings.fetch_allow_loopback, ("https", "http")),
     )
