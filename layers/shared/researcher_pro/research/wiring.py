@@ -14,6 +14,7 @@ from researcher_pro.core.config import Settings
 if TYPE_CHECKING:
     from researcher_pro.realtime.sinks import EventSink
     from researcher_pro.research.analyst import Analyst
+    from researcher_pro.research.pages import PageStore
     from researcher_pro.research.pipeline import ResearchPipeline
     from researcher_pro.research.service import ResearchService
 
@@ -58,3 +59,10 @@ def research_pipeline(settings: Settings, sinks: tuple[EventSink, ...]) -> Resea
         policy=task_policy(settings),
         results_per_question=settings.search_results_per_question,
     )
+
+
+@cache
+def page_store(settings: Settings) -> PageStore:
+    from researcher_pro.research.pages import PageStore
+
+    return PageStore(settings.data_table, settings.artifacts_bucket, settings.page_cache_ttl_seconds)
