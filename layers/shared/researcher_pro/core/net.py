@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,6 +27,8 @@ from urllib.parse import urlsplit
 from researcher_pro.core.errors import InvalidInput
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

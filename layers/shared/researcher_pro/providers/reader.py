@@ -300,8 +300,8 @@ def _html(body: bytes, charset: str | None, url: str) -> tuple[str, str]:
         document = trafilatura.bare_extraction(
             markup, url=url, with_metadata=True, include_comments=False, include_tables=True
         )
-    except (ValueError, TypeError) as error:
-        raise PageUnreadable("unreadable", f"the HTML could not be parsed: {error}") from error
+    except Exception as error:  # markup from the web can break a parser in ways no list of exceptions foresees
+        raise PageUnreadable("unreadable", f"the HTML could not be parsed: {type(error).__name__}: {error}") from error
     if document is None or isinstance(document, dict):  # a dict only when asked for one
         return "", ""
     # trafilatura puts each block (heading, paragraph, list item) on a line; passages are split on blank lines.
