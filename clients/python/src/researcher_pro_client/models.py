@@ -45,6 +45,16 @@ TEMPLATE_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 Domain = Annotated[str, StringConstraints(min_length=1, max_length=254, pattern=DOMAIN_PATTERN)]
 TemplateId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=TEMPLATE_ID_PATTERN)]
 CostCap = Annotated[float, Field(gt=0, le=1000)]
+Query = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+SourceKinds = Annotated[list[SourceKind], Field(min_length=1, max_length=2)]
+Domains = Annotated[list[Domain], Field(max_length=20)]
+Variables = Annotated[dict[str, Any], Field(max_length=60)]
+AnalysisText = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+AnalysisKinds = Annotated[list[AnalysisKind], Field(min_length=1, max_length=6)]
+TaskId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+DocumentTitle = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+SourceUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")]
+MAX_DOCUMENT_BYTES = 1_000_000  # of UTF-8 text: the server checks it, its schema cannot say it
 
 
 class Resource(BaseModel):
@@ -103,14 +113,14 @@ class Health(Resource):
 
 
 class ResearchRequest(RequestBody):
-    query: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    query: Query | None = None
     depth: Depth = "standard"
-    sources: Annotated[list[SourceKind], Field(min_length=1, max_length=2)] = ["web"]
+    sources: SourceKinds = ["web"]
     recency: Recency | None = None
-    domains: Annotated[list[Domain], Field(max_length=20)] = []
+    domains: Domains = []
     max_cost_usd: CostCap | None = None
     template_id: TemplateId | None = None
-    variables: Annotated[dict[str, Any], Field(max_length=60)] | None = None
+    variables: Variables | None = None
 
 
 class Source(Resource):
@@ -172,9 +182,9 @@ class ResearchEvent(Resource):
 
 
 class AnalysisRequest(RequestBody):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=100_000)] | None = None
+    text: AnalysisText | None = None
     research_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    kinds: Annotated[list[AnalysisKind], Field(min_length=1, max_length=6)] | None = None
+    kinds: AnalysisKinds | None = None
     # `schema` would shadow a BaseModel attribute; the alias keeps the wire name.
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     instructions: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
@@ -240,8 +250,8 @@ class AnalysisEvent(Resource):
 
 
 class ReportRequest(RequestBody):
-    research_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    template_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    research_id: TaskId
+    template_id: TaskId | None = None
     format: ReportFormat = "markdown"
 
 
@@ -284,9 +294,9 @@ class ReportEvent(Resource):
 
 
 class DocumentCreate(RequestBody):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    title: DocumentTitle
     text: Annotated[str, StringConstraints(min_length=1)]
-    source_url: Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")] | None = None
+    source_url: SourceUrl | None = None
 
 
 class Document(Resource):
@@ -367,28 +377,28 @@ class RenderedTemplate(Resource):
 
 
 class WatchRequest(RequestBody):
-    query: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    query: Query | None = None
     depth: Depth = "standard"
-    sources: Annotated[list[SourceKind], Field(min_length=1, max_length=2)] = ["web"]
+    sources: SourceKinds = ["web"]
     recency: Recency | None = None
-    domains: Annotated[list[Domain], Field(max_length=20)] = []
+    domains: Domains = []
     max_cost_usd: CostCap | None = None
     template_id: TemplateId | None = None
-    variables: Annotated[dict[str, Any], Field(max_length=60)] | None = None
+    variables: Variables | None = None
     schedule: Annotated[str, StringConstraints(min_length=1, max_length=256)]
     enabled: bool = True
     webhook_url: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
 
 
 class WatchUpdate(RequestBody):
-    query: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    query: Query | None = None
     depth: Depth | None = None
-    sources: Annotated[list[SourceKind], Field(min_length=1, max_length=2)] | None = None
+    sources: SourceKinds | None = None
     recency: Recency | None = None
-    domains: Annotated[list[Domain], Field(max_length=20)] | None = None
+    domains: Domains | None = None
     max_cost_usd: CostCap | None = None
     template_id: TemplateId | None = None
-    variables: Annotated[dict[str, Any], Field(max_length=60)] | None = None
+    variables: Variables | None = None
     schedule: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
     enabled: bool | None = None
     webhook_url: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
