@@ -29,7 +29,8 @@ def _request_args(config: Config, call: Call[Any], idempotency_key: str | None) 
     return {
         "method": call.method,
         "url": call.path if absolute else config.api_url + call.path,
-        "params": call.query(),
+        # None, not {}: an empty mapping would replace a query the URL has (a signed download URL's).
+        "params": call.query() or None,
         "json": call.json,
         "files": call.files,
         "data": call.data,
