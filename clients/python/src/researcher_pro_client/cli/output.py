@@ -44,8 +44,12 @@ class Output:
         sys.stdout.flush()
 
     def line(self, text: str) -> None:
-        """A plain line on stdout, never reinterpreted as markup."""
-        self.out.print(Text(text))
+        """A plain line on stdout, never reinterpreted as markup (and its tabs kept, for `cut`)."""
+        if self.terminal:
+            self.out.print(Text(text))
+        else:
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
 
     def note(self, text: str) -> None:
         """A message for the person, on stderr (stdout stays what a script reads)."""
