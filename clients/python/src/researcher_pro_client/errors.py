@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from researcher_pro_client.retries import retry_after_seconds
+
 
 class ResearcherProError(Exception):
     """The root of everything this package raises."""
@@ -90,8 +92,6 @@ class RateLimitError(APIError):
 
     @property
     def retry_after(self) -> float | None:
-        from researcher_pro_client.retries import retry_after_seconds
-
         return retry_after_seconds(self.response.headers.get("retry-after"))
 
 

@@ -64,6 +64,10 @@ STREAMS: dict[TaskKind, Stream[Any]] = {
 }
 
 
+class SocketRefused(Exception):
+    """The WebSocket API refused this key or this subscription: the log will answer with the reason."""
+
+
 class Cursor[E: BaseModel]:
     """What has been handed out so far; decides what a pushed message means."""
 
@@ -109,10 +113,6 @@ class Cursor[E: BaseModel]:
 
 def socket_url(ws_url: str, api_key: str) -> str:
     return f"{ws_url}?token={quote(api_key, safe='')}"
-
-
-class SocketRefused(Exception):
-    """The WebSocket API refused this key or this subscription: the log will answer with the reason."""
 
 
 def follow[E: BaseModel](
