@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from researcher_pro.core.config import VERSION, Settings
 
@@ -21,6 +21,9 @@ class Health(BaseModel):
     mode: Literal["online", "offline", "partial"]
     providers: Providers
     detail: str
+    ws_url: str | None = Field(
+        None, description="The WebSocket API clients follow progress on (`?token=<api key>`); null when there is none"
+    )
 
 
 def health_router(settings: Settings) -> APIRouter:
@@ -42,7 +45,12 @@ def health_router(settings: Settings) -> APIRouter:
             else f"No {' or '.join(offline)}: research runs over your documents with extractive analysis."
         )
         return Health(
-            status="ok", version=VERSION, mode=mode, providers=Providers(search=search, model=model), detail=detail
+            status="ok",
+            version=VERSION,
+            mode=mode,
+            providers=Providers(search=search, model=model),
+            detail=detail,
+            ws_url=settings.ws_url or None,
         )
 
     return router

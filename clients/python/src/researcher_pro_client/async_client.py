@@ -1,0 +1,471 @@
+"""The asynchronous client: `client.Client`'s methods, awaitable, on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from researcher_pro_client import calls
+from researcher_pro_client.calls import Call, body
+from researcher_pro_client.config import Config
+from researcher_pro_client.errors import WaitTimeout
+from researcher_pro_client.files import FileInput, file_part
+from researcher_pro_client.follow import STREAMS, TaskKind, afollow
+from researcher_pro_client.models import (
+    TERMINAL_STATUSES,
+    Analysis,
+    AnalysisEvent,
+    AnalysisKind,
+    Depth,
+    Document,
+    DocumentWithText,
+    EventPage,
+    Health,
+    Page,
+    Recency,
+    RenderedTemplate,
+    Report,
+    ReportEvent,
+    ReportFormat,
+    Research,
+    ResearchEvent,
+    ResearchSummary,
+    SourceKind,
+    Status,
+    Template,
+    TemplateSection,
+    TemplateVariable,
+    UsageReport,
+    Watch,
+    WatchCreated,
+    WatchRun,
+)
+from researcher_pro_client.retries import RetryPolicy
+from researcher_pro_client.transport import AsyncTransport
+
+DEFAULT_WAIT_SECONDS = 600.0
+DEFAULT_POLL_SECONDS = 1.0
+
+
+class AsyncClient:
+    """The Researcher Pro API, asynchronously (`async with AsyncClient() as rp: await rp.research.get(…)`).
+
+    `Client()` reads `RP_API_URL`, `RP_API_KEY` and `RP_WS_URL`; arguments win over them (see `config`).
+    Calls that start work carry an `Idempotency-Key` (yours, or a fresh one) that is the same on every
+    retry; 429, 5xx and broken connections are retried per `retries`; errors are `errors.APIError`s.
+    """
+
+    def __init__(
+        self,
+        api_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        ws_url: str | bool | None = None,
+        retries: RetryPolicy | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        poll_interval: float = DEFAULT_POLL_SECONDS,
+    ) -> None:
+        self.config = Config.resolve(api_url, api_key, ws_url)
+        http = http_client or (httpx.AsyncClient(timeout=timeout) if timeout is not None else None)
+        self._transport = AsyncTransport(self.config, retries or RetryPolicy(), http)
+        self._ws_url: str | None = self.config.ws_url
+        self.poll_interval = poll_interval
+        self.research = AsyncResearchResource(self)
+        self.analyses = AsyncAnalysesResource(self)
+        self.reports = AsyncReportsResource(self)
+        self.documents = AsyncDocumentsResource(self)
+        self.templates = AsyncTemplatesResource(self)
+        self.watches = AsyncWatchesResource(self)
+
+    async def send[T](self, call: Call[T]) -> T:
+        return await self._transport.send(call)
+
+    async def health(self) -> Health:
+        return await self.send(calls.health())
+
+    async def usage(self, from_date: str | None = None, to_date: str | None = None) -> UsageReport:
+        """Tokens, model calls, cache hits and cost per day (dates are YYYY-MM-DD)."""
+        return await self.send(calls.usage(from_date, to_date))
+
+    async def ws_url(self) -> str:
+        """The WebSocket API's URL ("" when there is none): configured, or as the API's health reports it."""
+        if self._ws_url is None:
+            self._ws_url = (await self.health()).ws_url or ""
+        return self._ws_url
+
+    async def _follow(self, kind: TaskKind, task_id: str, after: int) -> AsyncIterator[Any]:
+        ws_url = await self.ws_url()
+        async for event in afollow(
+            self.send, STREAMS[kind], task_id, after, ws_url, self.config.api_key, self.poll_interval
+        ):
+            yield event
+
+    async def _wait(self, call: Call[Any], task_id: str, timeout: float, poll_interval: float | None) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            resource = await self.send(call)
+            if resource.status in TERMINAL_STATUSES:
+                return resource
+            if time.monotonic() >= deadline:
+                raise WaitTimeout(task_id, resource.status, timeout)
+            await asyncio.sleep(min(poll_interval or self.poll_interval, max(0.0, deadline - time.monotonic())))
+
+    async def close(self) -> None:
+        await self._transport.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+class AsyncResearchResource:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        query: str | None = None,
+        *,
+        depth: Depth | None = None,
+        sources: Sequence[SourceKind] | None = None,
+        recency: Recency | None = None,
+        domains: Sequence[str] | None = None,
+        max_cost_usd: float | None = None,
+        template_id: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Research:
+        """Start a research run (`query`, or `template_id` with `variables`); it comes back `queued`.
+        `extra_body` sends fields this version of the client does not know yet."""
+        fields = body(
+            {
+                "query": query,
+                "depth": depth,
+                "sources": sources,
+                "recency": recency,
+                "domains": domains,
+                "max_cost_usd": max_cost_usd,
+                "template_id": template_id,
+                "variables": variables,
+            },
+            extra_body,
+        )
+        return await self._client.send(calls.create_research(fields, idempotency_key))
+
+    async def get(self, research_id: str) -> Research:
+        return await self._client.send(calls.get_research(research_id))
+
+    async def list(
+        self, *, limit: int | None = None, cursor: str | None = None, status: Status | None = None
+    ) -> Page[ResearchSummary]:
+        return await self._client.send(calls.list_research(limit, cursor, status))
+
+    async def cancel(self, research_id: str) -> Research:
+        return await self._client.send(calls.cancel_research(research_id))
+
+    async def delete(self, research_id: str) -> None:
+        await self._client.send(calls.delete_research(research_id))
+
+    async def events_page(
+        self, research_id: str, *, after: int = 0, limit: int | None = None
+    ) -> EventPage[ResearchEvent]:
+        """One page of the run's progress log, from after `after`."""
+        return await self._client.send(calls.research_events(research_id, after, limit))
+
+    def events(self, research_id: str, *, after: int = 0) -> AsyncIterator[ResearchEvent]:
+        """Every event after `after`, once and in order, live as the run makes them, ending with the run."""
+        return self._client._follow("research", research_id, after)
+
+    async def wait(
+        self, research_id: str, *, timeout: float = DEFAULT_WAIT_SECONDS, poll_interval: float | None = None
+    ) -> Research:
+        """The run once it has ended (succeeded, failed or cancelled); `WaitTimeout` after `timeout` seconds."""
+        research: Research = await self._client._wait(
+            calls.get_research(research_id), research_id, timeout, poll_interval
+        )
+        return research
+
+
+class AsyncAnalysesResource:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        text: str | None = None,
+        *,
+        research_id: str | None = None,
+        kinds: Sequence[AnalysisKind] | None = None,
+        schema: Mapping[str, Any] | None = None,
+        instructions: str | None = None,
+        max_cost_usd: float | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Analysis:
+        """Analyse `text`, or a finished research's answer (`research_id`)."""
+        fields = body(
+            {
+                "text": text,
+                "research_id": research_id,
+                "kinds": kinds,
+                "schema": schema,
+                "instructions": instructions,
+                "max_cost_usd": max_cost_usd,
+            },
+            extra_body,
+        )
+        return await self._client.send(calls.create_analysis(fields, idempotency_key))
+
+    async def get(self, analysis_id: str) -> Analysis:
+        return await self._client.send(calls.get_analysis(analysis_id))
+
+    async def list(
+        self, *, limit: int | None = None, cursor: str | None = None, status: Status | None = None
+    ) -> Page[Analysis]:
+        return await self._client.send(calls.list_analyses(limit, cursor, status))
+
+    async def events_page(
+        self, analysis_id: str, *, after: int = 0, limit: int | None = None
+    ) -> EventPage[AnalysisEvent]:
+        return await self._client.send(calls.analysis_events(analysis_id, after, limit))
+
+    def events(self, analysis_id: str, *, after: int = 0) -> AsyncIterator[AnalysisEvent]:
+        return self._client._follow("analysis", analysis_id, after)
+
+    async def wait(
+        self, analysis_id: str, *, timeout: float = DEFAULT_WAIT_SECONDS, poll_interval: float | None = None
+    ) -> Analysis:
+        analysis: Analysis = await self._client._wait(
+            calls.get_analysis(analysis_id), analysis_id, timeout, poll_interval
+        )
+        return analysis
+
+
+class AsyncReportsResource:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        research_id: str,
+        *,
+        template_id: str | None = None,
+        format: ReportFormat | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Report:
+        fields = body({"research_id": research_id, "template_id": template_id, "format": format}, extra_body)
+        return await self._client.send(calls.create_report(fields, idempotency_key))
+
+    async def get(self, report_id: str) -> Report:
+        return await self._client.send(calls.get_report(report_id))
+
+    async def list(
+        self, *, limit: int | None = None, cursor: str | None = None, status: Status | None = None
+    ) -> Page[Report]:
+        return await self._client.send(calls.list_reports(limit, cursor, status))
+
+    async def events_page(self, report_id: str, *, after: int = 0, limit: int | None = None) -> EventPage[ReportEvent]:
+        return await self._client.send(calls.report_events(report_id, after, limit))
+
+    def events(self, report_id: str, *, after: int = 0) -> AsyncIterator[ReportEvent]:
+        return self._client._follow("report", report_id, after)
+
+    async def wait(
+        self, report_id: str, *, timeout: float = DEFAULT_WAIT_SECONDS, poll_interval: float | None = None
+    ) -> Report:
+        report: Report = await self._client._wait(calls.get_report(report_id), report_id, timeout, poll_interval)
+        return report
+
+    async def download(self, report: Report | str) -> bytes:
+        """A finished report's body: from its signed download URL (read afresh, as it expires)."""
+        current = await self.get(report if isinstance(report, str) else report.id)
+        if current.download_url:
+            return await self._client.send(calls.download(current.download_url))
+        return (current.content or "").encode("utf-8")
+
+
+class AsyncDocumentsResource:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create(
+        self, title: str, text: str, *, source_url: str | None = None, extra_body: Mapping[str, Any] | None = None
+    ) -> Document:
+        """Add a text document to research over."""
+        fields = body({"title": title, "text": text, "source_url": source_url}, extra_body)
+        return await self._client.send(calls.create_document(fields))
+
+    async def upload(
+        self, file: FileInput, *, filename: str | None = None, title: str | None = None, media_type: str | None = None
+    ) -> Document:
+        """Add a file (PDF, DOCX, HTML, Markdown, text) as a multipart upload; the server extracts its text."""
+        name, content, kind = file_part(file, filename, media_type)
+        return await self._client.send(calls.upload_document(name, content, kind, title))
+
+    async def get(self, document_id: str) -> DocumentWithText:
+        return await self._client.send(calls.get_document(document_id))
+
+    async def list(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Document]:
+        return await self._client.send(calls.list_documents(limit, cursor))
+
+    async def delete(self, document_id: str) -> None:
+        await self._client.send(calls.delete_document(document_id))
+
+
+class AsyncTemplatesResource:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def list(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Template]:
+        return await self._client.send(calls.list_templates(limit, cursor))
+
+    async def get(self, template_id: str, *, version: int | None = None) -> Template:
+        return await self._client.send(calls.get_template(template_id, version))
+
+    async def create(
+        self,
+        name: str,
+        prompt: str,
+        *,
+        description: str | None = None,
+        variables: Mapping[str, TemplateVariable | Mapping[str, Any]] | None = None,
+        sections: Sequence[TemplateSection | Mapping[str, Any]] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Template:
+        return await self._client.send(
+            calls.create_template(calls.template_fields(name, prompt, description, variables, sections, extra_body))
+        )
+
+    async def update(
+        self,
+        template_id: str,
+        name: str,
+        prompt: str,
+        *,
+        description: str | None = None,
+        variables: Mapping[str, TemplateVariable | Mapping[str, Any]] | None = None,
+        sections: Sequence[TemplateSection | Mapping[str, Any]] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Template:
+        """Write a new version of the template (versions are immutable)."""
+        fields = calls.template_fields(name, prompt, description, variables, sections, extra_body)
+        return await self._client.send(calls.update_template(template_id, fields))
+
+    async def delete(self, template_id: str) -> None:
+        await self._client.send(calls.delete_template(template_id))
+
+    async def versions(
+        self, template_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Template]:
+        return await self._client.send(calls.template_versions(template_id, limit, cursor))
+
+    async def render(
+        self, template_id: str, variables: Mapping[str, Any] | None = None, *, version: int | None = None
+    ) -> RenderedTemplate:
+        fields = body({"variables": dict(variables or {}), "version": version})
+        return await self._client.send(calls.render_template(template_id, fields))
+
+
+class AsyncWatchesResource:
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        schedule: str,
+        query: str | None = None,
+        *,
+        depth: Depth | None = None,
+        sources: Sequence[SourceKind] | None = None,
+        recency: Recency | None = None,
+        domains: Sequence[str] | None = None,
+        max_cost_usd: float | None = None,
+        template_id: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        enabled: bool | None = None,
+        webhook_url: str | None = None,
+        idempotency_key: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> WatchCreated:
+        """A research that re-runs on `schedule` (`rate(1 day)`, `cron(0 9 ? * MON-FRI *)`); it runs once now."""
+        fields = body(
+            {
+                "schedule": schedule,
+                "query": query,
+                "depth": depth,
+                "sources": sources,
+                "recency": recency,
+                "domains": domains,
+                "max_cost_usd": max_cost_usd,
+                "template_id": template_id,
+                "variables": variables,
+                "enabled": enabled,
+                "webhook_url": webhook_url,
+            },
+            extra_body,
+        )
+        return await self._client.send(calls.create_watch(fields, idempotency_key))
+
+    async def get(self, watch_id: str) -> Watch:
+        return await self._client.send(calls.get_watch(watch_id))
+
+    async def list(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Watch]:
+        return await self._client.send(calls.list_watches(limit, cursor))
+
+    async def update(
+        self,
+        watch_id: str,
+        *,
+        query: str | None = None,
+        depth: Depth | None = None,
+        sources: Sequence[SourceKind] | None = None,
+        recency: Recency | None = None,
+        domains: Sequence[str] | None = None,
+        max_cost_usd: float | None = None,
+        template_id: str | None = None,
+        variables: Mapping[str, Any] | None = None,
+        schedule: str | None = None,
+        enabled: bool | None = None,
+        webhook_url: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> WatchCreated:
+        """Change what is given; the rest stays as it is."""
+        fields = body(
+            {
+                "query": query,
+                "depth": depth,
+                "sources": sources,
+                "recency": recency,
+                "domains": domains,
+                "max_cost_usd": max_cost_usd,
+                "template_id": template_id,
+                "variables": variables,
+                "schedule": schedule,
+                "enabled": enabled,
+                "webhook_url": webhook_url,
+            },
+            extra_body,
+        )
+        return await self._client.send(calls.update_watch(watch_id, fields))
+
+    async def delete(self, watch_id: str) -> None:
+        await self._client.send(calls.delete_watch(watch_id))
+
+    async def run(self, watch_id: str, *, idempotency_key: str | None = None) -> WatchRun:
+        """Run the watch now, off schedule."""
+        return await self._client.send(calls.run_watch(watch_id, idempotency_key))
+
+    async def runs(self, watch_id: str, *, limit: int | None = None, cursor: str | None = None) -> Page[WatchRun]:
+        return await self._client.send(calls.watch_runs(watch_id, limit, cursor))

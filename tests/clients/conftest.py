@@ -1,0 +1,31 @@
+"""The SDK pointed at the session's local clouds, and documents for the offline cloud to research over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from researcher_pro_client import Client
+
+from tests.harness import Cloud
+
+PRIMER = (
+    "Heat pumps move heat rather than generating it. A typical air-source heat pump delivers three units of heat "
+    "per unit of electricity.\n\nModern cold-climate heat pumps keep working down to minus 25 degrees Celsius, "
+    "although their efficiency drops as it gets colder."
+)
+QUESTION = "How do heat pumps cope with cold climates?"
+
+
+@pytest.fixture
+def offline_sdk(offline_cloud: Cloud) -> Iterator[Client]:
+    with Client(offline_cloud.url, offline_cloud.key) as rp:
+        if not any(d.title == "Heat pump primer" for d in rp.documents.list(limit=100).items):
+            rp.documents.create("Heat pump primer", PRIMER)
+        yield rp
+
+
+@pytest.fixture
+def online_sdk(online_cloud: Cloud) -> Iterator[Client]:
+    with Client(online_cloud.url, online_cloud.key) as rp:
+        yield rp

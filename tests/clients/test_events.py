@@ -1,0 +1,83 @@
+"""`events()`: live over the WebSocket, resumed by seq after the server drops the socket mid-run, and from the
+event log alone when no WebSocket can be reached. Either way: every event once, in order, to the end."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import boto3
+import pytest
+from researcher_pro_client import AsyncClient, Client
+from researcher_pro_client.models import ResearchEvent
+
+from tests.clients.conftest import QUESTION
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.perplexity_server import FakePerplexity
+from tests.harness import Cloud, free_port
+
+pytestmark = pytest.mark.e2e
+
+CONNECTIONS_TABLE = "researcher-pro-local-ConnectionsTable"
+
+
+def subscribers(cloud: Cloud, research_id: str) -> set[str]:
+    """The WebSocket connections subscribed to a run, as the server records them."""
+    items = cloud.aws("dynamodb").scan(TableName=CONNECTIONS_TABLE)["Items"]
+    topic = f"SUB#research:{research_id}"
+    return {item["pk"]["S"].removeprefix("C#") for item in items if item["sk"]["S"] == topic}
+
+
+def drop(cloud: Cloud, connection_id: str) -> None:
+    """Close a client's socket from the server's side, as API Gateway does (idle, 2-hour limit, deploys)."""
+    management = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=cloud.ws_url.replace("ws://", "http://"),
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    management.delete_connection(ConnectionId=connection_id)
+
+
+def as_logged(events: list[ResearchEvent]) -> list[dict[str, Any]]:
+    return [event.model_dump(exclude_none=True) for event in events]
+
+
+def test_a_socket_dropped_mid_run_is_resumed_with_no_gap_and_no_duplicate(
+    online_cloud: Cloud, online_sdk: Client, fakes: tuple[FakeOpenAI, FakePerplexity]
+) -> None:
+    _, perplexity = fakes
+    perplexity.script.delay = 0.5  # the run outlives the drop
+    started = online_sdk.research.create("Why do sleeper trains return?", depth="quick")
+    received: list[ResearchEvent] = []
+    connections: list[str] = []
+    for event in online_sdk.research.events(started.id):
+        received.append(event)
+        live = subscribers(online_cloud, started.id) - set(connections)
+        connections.extend(sorted(live))
+        if len(received) == 1:
+            assert connections, "the first event came without a subscribed socket"
+            drop(online_cloud, connections[0])
+    assert len(connections) >= 2, "the client did not reconnect after the drop"
+    # How the run ends is the server's business (a loaded machine can time a step out); the events end with it.
+    assert received[-1].type in {"research.completed", "research.failed", "research.cancelled"}
+    log = online_cloud.events(started.id)
+    assert [e.seq for e in received] == [e["seq"] for e in log] == list(range(1, len(log) + 1))
+    assert as_logged(received) == [{k: v for k, v in e.items() if v is not None} for e in log]
+
+
+def test_without_a_reachable_websocket_events_come_from_the_log(offline_cloud: Cloud) -> None:
+    nowhere = f"ws://127.0.0.1:{free_port()}/dev"
+
+    async def follow() -> list[ResearchEvent]:
+        async with AsyncClient(offline_cloud.url, offline_cloud.key, ws_url=nowhere, poll_interval=0.2) as rp:
+            if not (await rp.documents.list(limit=100)).items:
+                await rp.documents.create("Heat pump primer", "Heat pumps keep working in cold climates.")
+            started = await rp.research.create(QUESTION, depth="quick", sources=["documents"])
+            return [event async for event in rp.research.events(started.id)]
+
+    received = asyncio.run(follow())
+    assert received and received[-1].type == "research.completed"
+    log = offline_cloud.events(received[-1].research_id)
+    assert [e.seq for e in received] == [e["seq"] for e in log]
