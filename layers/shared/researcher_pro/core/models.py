@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+# The highest event sequence number a client may name (`after`): far beyond any task's log, and within the
+# ten digits of the log's sort keys.
+MAX_EVENT_SEQ = 1_000_000_000
 
 
 class StrictInput(BaseModel):

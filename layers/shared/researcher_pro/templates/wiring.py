@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 @cache
 def template_service(settings: Settings) -> TemplateService:
+    from researcher_pro.core.wiring import list_cursors
     from researcher_pro.templates.repository import TemplateRepository
     from researcher_pro.templates.service import BuiltinCatalog, TemplateService
 
-    return TemplateService(TemplateRepository(settings.data_table), BuiltinCatalog())
+    cursors = list_cursors(settings)
+    return TemplateService(TemplateRepository(settings.data_table, cursors), BuiltinCatalog(), cursors)
