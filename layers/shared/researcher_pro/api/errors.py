@@ -11,8 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from researcher_pro.core.errors import DomainError, RateLimited
 from researcher_pro.core.observability import logger
+from researcher_pro.core.problems import PROBLEM_JSON
 
-PROBLEM_JSON = "application/problem+json"
 TITLES = {
     400: "Bad request",
     401: "Unauthorized",

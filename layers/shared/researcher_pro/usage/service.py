@@ -7,10 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from researcher_pro.core.errors import InvalidInput
 from researcher_pro.core.models import Usage
 from researcher_pro.tasks.repository import USAGE_FIELDS
-from researcher_pro.usage.models import UsageDay, UsageReport
+from researcher_pro.usage.models import MAX_DAYS, UsageDay, UsageReport
 from researcher_pro.usage.repository import UsageRepository
 
-MAX_DAYS = 366
 DEFAULT_DAYS = 30
 
 
