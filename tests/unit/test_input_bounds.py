@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 from pydantic import ValidationError
 from researcher_pro.core import ids
+from researcher_pro.core.aws import storable_number
 from researcher_pro.core.errors import InvalidCursor
-from researcher_pro.core.models import MAX_EVENT_SEQ
+from researcher_pro.core.models import MAX_EVENT_SEQ, MIN_COST_USD, NOT_BLANK
 from researcher_pro.core.pagination import MAX_CURSOR_CHARS, Cursors
+from researcher_pro.documents.models import DocumentCreate
 from researcher_pro.realtime.models import read_client_message
+from researcher_pro.research.models import ResearchRequest
 from researcher_pro.tasks.kinds import KINDS
+from researcher_pro.templates.models import TemplateInput, TemplateVariable, value_problem
 
 KEY = {"pk": {"S": "T#acme#R#res_1"}, "sk": {"S": "META"}, "gsi1pk": {"S": "T#acme#R"}, "gsi1sk": {"S": "t#1"}}
 
@@ -121,3 +126,69 @@ def test_websocket_after_is_bounded() -> None:
         read_client_message({"action": "subscribe", "research_id": "res_x", "after": MAX_EVENT_SEQ + 1})
     with pytest.raises(ValidationError):
         read_client_message({"action": "subscribe", "research_id": "res_x", "after": 10**400})
+
+
+@pytest.mark.parametrize(
+    ("value", "storable"),
+    [
+        (0, True),
+        (-2.5, True),
+        (1e-130, True),
+        (9.9e125, True),
+        (10**37, True),
+        (1e-131, False),  # DynamoDB's smallest magnitude is 1E-130
+        (5e-324, False),
+        (1e126, False),  # and its largest below 1E+126
+        (10**38 + 1, False),  # 39 significant digits
+        (float("inf"), False),
+        (float("nan"), False),
+    ],
+)
+def test_numbers_are_storable_only_within_dynamodbs_range(value: float, storable: bool) -> None:
+    assert storable_number(value) is storable
+
+
+def test_template_numbers_are_refused_outside_dynamodbs_range() -> None:
+    with pytest.raises(ValidationError, match="1E-130"):
+        TemplateVariable(type="number", default=1e-200)
+    variable = TemplateVariable(type="number", required=True)
+    assert value_problem(variable, 10**40) is not None and value_problem(variable, 3.5) is None
+
+
+def test_a_template_too_large_for_one_item_is_refused() -> None:
+    big_list = {"type": "list", "default": ["y" * 400] * 50}
+    variables = {f"v{i}": big_list for i in range(5)}
+    with pytest.raises(ValidationError, match="bytes as compact JSON"):
+        TemplateInput(name="n", prompt="p", variables=variables)
+    assert TemplateInput(name="n", prompt="p", variables={"v0": big_list})
+
+
+def test_research_variables_are_bounded_in_bytes() -> None:
+    ResearchRequest(template_id="builtin-news-monitor", variables={"topic": "é" * 16_000})
+    with pytest.raises(ValidationError, match="32768 bytes"):
+        ResearchRequest(template_id="builtin-news-monitor", variables={"topic": "é" * 16_400})
+
+
+def test_a_cost_cap_dynamodb_cannot_store_is_refused() -> None:
+    assert ResearchRequest(query="q", max_cost_usd=MIN_COST_USD).max_cost_usd == MIN_COST_USD
+    for tiny in (5e-324, 1e-200, MIN_COST_USD / 2):
+        with pytest.raises(ValidationError):
+            ResearchRequest(query="q", max_cost_usd=tiny)
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\t\n", "\u3000", "\ufeff", "\x85 "])
+def test_blank_texts_are_refused_by_the_same_rule_the_schema_states(blank: str) -> None:
+    pattern = re.compile(NOT_BLANK)
+    assert pattern.search(blank) is None
+    with pytest.raises(ValidationError):
+        ResearchRequest(query=blank)
+    with pytest.raises(ValidationError):
+        DocumentCreate(title="t", text=blank)
+
+
+def test_texts_are_checked_as_sent_and_trimmed_after() -> None:
+    assert ResearchRequest(query="  what?  ").query == "what?"
+    # A control character that str.strip() would remove is not whitespace to JSON Schema: it stays.
+    assert ResearchRequest(query="\x1f").query == "\x1f"
+    with pytest.raises(ValidationError):
+        ResearchRequest(query="x" * 1999 + "  ")  # 2001 characters as sent

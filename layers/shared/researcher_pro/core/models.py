@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -23,6 +24,11 @@ WHITESPACE = (
 NON_SPACE = f"[^{WHITESPACE}]"  # for patterns
 NOT_BLANK = NON_SPACE
 TRIMMED = AfterValidator(lambda text: text.strip(WHITESPACE))
+
+
+def json_bytes(value: Any) -> int:
+    """How many bytes `value` takes as compact JSON in UTF-8: how size limits on structured input are counted."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def is_blank(text: str) -> bool:

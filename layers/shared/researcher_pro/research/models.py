@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from researcher_pro.core.models import MIN_COST_USD, NOT_BLANK, TRIMMED, ErrorInfo, Status, StrictInput, Usage
+from researcher_pro.core.models import (
+    MIN_COST_USD,
+    NOT_BLANK,
+    TRIMMED,
+    ErrorInfo,
+    Status,
+    StrictInput,
+    Usage,
+    json_bytes,
+)
 from researcher_pro.tasks.models import EventPage, TaskEvent
 
 Depth = Literal["quick", "standard", "deep"]
@@ -52,7 +60,7 @@ class ResearchRequest(StrictInput):
     @field_validator("variables")
     @classmethod
     def _variables_fit(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and len(json.dumps(value, separators=(",", ":")).encode()) > MAX_VARIABLES_BYTES:
+        if value is not None and json_bytes(value) > MAX_VARIABLES_BYTES:
             raise ValueError(f"variables must be at most {MAX_VARIABLES_BYTES} bytes as compact JSON (UTF-8)")
         return value
 

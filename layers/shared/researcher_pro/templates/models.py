@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from researcher_pro.core.aws import NUMBER_RANGE, storable_number
-from researcher_pro.core.models import NOT_BLANK, TRIMMED, StrictInput
+from researcher_pro.core.models import NOT_BLANK, TRIMMED, StrictInput, json_bytes
 
 VariableType = Literal["string", "number", "enum", "list"]
 
@@ -119,7 +118,7 @@ class TemplateInput(StrictInput):
         reserved = sorted(set(self.variables) & RESERVED_VARIABLE_NAMES)
         if reserved:
             raise ValueError(f"reserved variable names: {', '.join(reserved)}")
-        size = len(json.dumps(self.model_dump(mode="json"), separators=(",", ":")).encode())
+        size = json_bytes(self.model_dump(mode="json"))
         if size > MAX_TEMPLATE_BYTES:
             raise ValueError(f"the template is {size} bytes as compact JSON; at most {MAX_TEMPLATE_BYTES} are kept")
         return self
