@@ -171,7 +171,11 @@ class Cloud:
 
     def worker_pids(self) -> list[int]:
         """The processes of this cloud's task worker containers."""
-        pids = []
+        return [pid for pid, (function, _) in self.containers().items() if function == "task_worker"]
+
+    def containers(self) -> dict[int, tuple[str, bytes]]:
+        """This cloud's function containers: pid -> (the function's folder name, its environment as /proc has it)."""
+        found = {}
         marker = f"AWS_ENDPOINT_URL={self.aws_endpoint}\0".encode()
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
@@ -181,9 +185,10 @@ class Cloud:
                 environ = (proc / "environ").read_bytes()
             except OSError:
                 continue
-            if any(part.endswith(b"functions/task_worker") for part in cmdline) and marker in environ:
-                pids.append(int(proc.name))
-        return pids
+            folders = [part for part in cmdline if b"/functions/" in part]
+            if folders and marker in environ:
+                found[int(proc.name)] = (folders[0].rstrip(b"/").rsplit(b"/", 1)[-1].decode(), environ)
+        return found
 
     def aws(self, service: str) -> Any:
         import boto3

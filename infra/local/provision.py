@@ -1,9 +1,11 @@
-"""moto in server mode, and the template's tables, queues and buckets created in it."""
+"""moto in server mode, and the template's tables, queues, buckets and secrets created in it."""
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
+import string
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -74,6 +76,7 @@ def provision(stack: Stack, endpoint: str) -> None:
     _tables(stack, endpoint)
     _queues(stack, endpoint)
     _buckets(stack, endpoint)
+    _secrets(stack, endpoint)
 
 
 def _tables(stack: Stack, endpoint: str) -> None:
@@ -125,3 +128,50 @@ def _buckets(stack: Stack, endpoint: str) -> None:
     s3 = aws_client("s3", endpoint)
     for logical_id in stack.of_type("AWS::S3::Bucket"):
         s3.create_bucket(Bucket=stack.physical_name(logical_id))
+
+
+def _secrets(stack: Stack, endpoint: str) -> None:
+    """Each secret as CloudFormation makes it: `SecretString` with the template's parameters resolved (the
+    provider keys a developer exports reach moto's secret store, not a function's environment), or a value
+    generated as `GenerateSecretString` describes it."""
+    manager = aws_client("secretsmanager", endpoint)
+    existing = {entry["Name"] for entry in manager.list_secrets().get("SecretList", [])}
+    for logical_id, resource in stack.of_type("AWS::SecretsManager::Secret").items():
+        if stack.physical_name(logical_id) in existing:
+            continue
+        props = stack.resolve(resource.get("Properties", {}), endpoint)
+        if "SecretString" in props:
+            value = str(props["SecretString"])
+        else:
+            value = generated_secret(props.get("GenerateSecretString") or {})
+        manager.create_secret(
+            Name=stack.physical_name(logical_id), SecretString=value, Description=str(props.get("Description", ""))
+        )
+
+
+def generated_secret(spec: dict[str, Any]) -> str:
+    """A random value as Secrets Manager generates one: `PasswordLength` characters (32 by default) of the
+    kinds not excluded; inside `SecretStringTemplate` under `GenerateStringKey` when those are given."""
+    alphabet = "".join(
+        chars
+        for chars, exclude in (
+            (string.ascii_lowercase, "ExcludeLowercase"),
+            (string.ascii_uppercase, "ExcludeUppercase"),
+            (string.digits, "ExcludeNumbers"),
+            (string.punctuation, "ExcludePunctuation"),
+        )
+        if not _flag(spec.get(exclude))
+    )
+    alphabet = "".join(c for c in alphabet if c not in str(spec.get("ExcludeCharacters", "")))
+    if _flag(spec.get("IncludeSpace")):
+        alphabet += " "
+    value = "".join(secrets.choice(alphabet) for _ in range(int(spec.get("PasswordLength", 32))))
+    if spec.get("SecretStringTemplate") and spec.get("GenerateStringKey"):
+        document = json.loads(str(spec["SecretStringTemplate"]))
+        document[str(spec["GenerateStringKey"])] = value
+        return json.dumps(document)
+    return value
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"

@@ -1,7 +1,7 @@
 """Reads template.yaml the way CloudFormation + SAM would, into what the local cloud needs to run it.
 
 A YAML loader for the short-form intrinsics and a resolver for the handful of them a template like
-ours uses (Ref, GetAtt, Sub, Join, If/Equals, Select). samtranslator would expand the whole SAM
+ours uses (Ref, GetAtt, Sub, Join, If/Equals/Not/And/Or, Select). samtranslator would expand the whole SAM
 transform, but that needs managed-policy lookups against IAM; the subset below is all we read.
 """
 
@@ -56,6 +56,9 @@ for _fn in (
     "ImportValue",
 ):
     _Loader.add_constructor(f"!{_fn}", _intrinsic(f"Fn::{_fn}"))
+
+
+_CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Condition"})
 
 
 @dataclass
@@ -147,13 +150,21 @@ class Stack:
             return str(arg[0]).join(str(v) for v in self.resolve(arg[1], endpoint))
         if key == "Fn::Select":
             return self.resolve(arg[1], endpoint)[int(self.resolve(arg[0], endpoint))]
-        if key == "Fn::Equals":
-            left, right = self.resolve(arg, endpoint)
-            return left == right
+        if key in _CONDITION_FUNCTIONS:
+            return self._condition(key, arg, endpoint)
         if key == "Fn::If":
             condition = self.resolve(self._conditions()[arg[0]], endpoint)
             return self.resolve(arg[1] if condition else arg[2], endpoint)
         return {key: self.resolve(arg, endpoint)}
+
+    def _condition(self, key: str, arg: Any, endpoint: str) -> bool:
+        if key == "Condition":
+            return bool(self.resolve(self._conditions()[arg], endpoint))
+        if key == "Fn::Equals":
+            left, right = self.resolve(arg, endpoint)
+            return bool(left == right)
+        values = [bool(v) for v in self.resolve(arg, endpoint)]
+        return not values[0] if key == "Fn::Not" else all(values) if key == "Fn::And" else any(values)
 
     def _conditions(self) -> dict[str, Any]:
         return dict(self.resources.get("__conditions__", {}))
@@ -176,7 +187,14 @@ class Stack:
             return self.queue_url(name, endpoint)
         if kind == "AWS::ApiGatewayV2::Api":
             return self.api_id(name)
+        if kind == "AWS::SecretsManager::Secret":
+            return self.secret_arn(name)
         return self.physical_name(name)
+
+    def secret_arn(self, logical_id: str) -> str:
+        """A secret's ARN as Ref gives it, less the random suffix Secrets Manager adds (moto, like Secrets
+        Manager, finds a secret by this partial ARN)."""
+        return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{self.physical_name(logical_id)}"
 
     def api_id(self, logical_id: str) -> str:
         """API Gateway ids are short lowercase strings; the local one is derived from the name."""

@@ -270,3 +270,65 @@ def test_a_malformed_task_message_fails_alone_and_ends_in_the_dead_letter_queue(
             assert found[0]["Body"] == "this is not a task"
             return
     raise AssertionError("the malformed message never reached the dead-letter queue")
+
+
+MALFORMED_IDS = ["x" * 3000, "res_" + "a" * 2000, "a b", "RES_" + "0" * 32, "tpl_" + "é" * 32]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "noun"),
+    [
+        ("GET", "/v1/research/{}", "research"),
+        ("GET", "/v1/research/{}/events", "research"),
+        ("POST", "/v1/research/{}/cancel", "research"),
+        ("DELETE", "/v1/research/{}", "research"),
+        ("GET", "/v1/analyses/{}", "analysis"),
+        ("GET", "/v1/analyses/{}/events", "analysis"),
+        ("GET", "/v1/reports/{}", "report"),
+        ("GET", "/v1/reports/{}/events", "report"),
+        ("GET", "/v1/documents/{}", "document"),
+        ("DELETE", "/v1/documents/{}", "document"),
+        ("GET", "/v1/watches/{}", "watch"),
+        ("DELETE", "/v1/watches/{}", "watch"),
+        ("POST", "/v1/watches/{}/run", "watch"),
+        ("GET", "/v1/watches/{}/runs", "watch"),
+        ("GET", "/v1/templates/{}", "template"),
+        ("GET", "/v1/templates/{}/versions", "template"),
+        ("DELETE", "/v1/templates/{}", "template"),
+    ],
+)
+def test_an_id_we_could_not_have_issued_is_404_like_a_missing_one(
+    offline_cloud: Cloud, method: str, path: str, noun: str
+) -> None:
+    prefix = {"analysis": "ana", "report": "rep", "document": "doc", "watch": "wat", "template": "tpl"}.get(noun, "res")
+    missing = offline_cloud.http.request(method, path.format(f"{prefix}_{'0' * 32}"))
+    assert missing.status_code == 404, missing.text
+    for bad in MALFORMED_IDS:
+        response = offline_cloud.http.request(method, path.format(bad))
+        assert response.status_code == 404, (bad[:20], response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert {k: body[k] for k in ("type", "title", "status")} == {
+            k: missing.json()[k] for k in ("type", "title", "status")
+        }
+
+
+def test_a_cursor_of_another_list_or_tenant_is_422(offline_cloud: Cloud) -> None:
+    alice = offline_cloud.client(offline_cloud.create_key("cursor-alice"))
+    mallory = offline_cloud.client(offline_cloud.create_key("cursor-mallory"))
+    for i in range(2):
+        alice.post("/v1/documents", json={"title": f"doc {i}", "text": "x"})
+    cursor = alice.get("/v1/documents", params={"limit": 1}).json()["next_cursor"]
+    assert cursor and alice.get("/v1/documents", params={"cursor": cursor}).status_code == 200
+    for http, path in [(mallory, "/v1/documents"), (alice, "/v1/research"), (alice, "/v1/watches")]:
+        response = http.get(path, params={"cursor": cursor})
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["detail"] == "The cursor was not issued by this API for this list"
+
+
+def test_after_is_bounded(offline_cloud: Cloud) -> None:
+    started = offline_cloud.start({"query": "bounded after", "depth": "quick"})
+    path = f"/v1/research/{started['id']}/events"
+    assert offline_cloud.http.get(path, params={"after": 1_000_000_000}).status_code == 200
+    for after in (1_000_000_001, 10**30, -1):
+        assert offline_cloud.http.get(path, params={"after": after}).status_code == 422

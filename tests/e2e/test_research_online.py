@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import time
 import uuid
+from typing import Any
 
 import pytest
 
@@ -195,3 +197,25 @@ def test_a_worker_killed_mid_step_resumes_and_finishes(online_cloud: Cloud, fake
     assert research["status"] == "succeeded", research
     assert len(perplexity.calls()) == 1  # the finished search step was not repeated
     assert [e["seq"] for e in online_cloud.events(started["id"])] == [1, 2, 3, 4]
+
+
+def test_provider_keys_reach_only_the_worker_and_only_from_the_secret(online_cloud: Cloud, fakes: Fakes) -> None:
+    openai, perplexity = fakes
+    health = online_cloud.http.get("/v1/health").json()
+    assert health["mode"] == "online" and health["providers"] == {"search": "perplexity", "model": "openai"}
+    stored = online_cloud.aws("secretsmanager").get_secret_value(SecretId="researcher-pro-local-ProviderKeysSecret")
+    assert json.loads(stored["SecretString"]) == {"openai_api_key": "sk-test", "perplexity_api_key": "pplx-test"}
+    containers = online_cloud.containers()
+    assert {"task_worker", "research_api", "health_api"} <= {function for function, _ in containers.values()}
+    for function, environ in containers.values():
+        assert b"sk-test" not in environ and b"pplx-test" not in environ, function
+        assert (b"RP_PROVIDER_KEYS_SECRET_ARN=" in environ) == (function == "task_worker"), function
+    # The worker read the keys from the secret: the providers were called with them.
+    research = online_cloud.wait(online_cloud.start({"query": unique("Keys from the secret"), "depth": "quick"})["id"])
+    assert research["status"] == "succeeded", research
+    assert {authorization(c) for c in openai.calls()} == {"Bearer sk-test"}
+    assert {authorization(c) for c in perplexity.calls()} == {"Bearer pplx-test"}
+
+
+def authorization(call: dict[str, Any]) -> str | None:
+    return {name.lower(): value for name, value in call["headers"].items()}.get("authorization")

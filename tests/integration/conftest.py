@@ -14,10 +14,14 @@ from typing import Any
 
 import pytest
 from researcher_pro.core.config import LOCAL_STACK_NAME
+from researcher_pro.core.pagination import Cursors
 
 from infra.local.provision import provision, start_moto
 from infra.local.template import Stack, load_stack
 from tests.harness import ROOT, free_port
+
+# Repositories built by a test itself sign their cursors with this key.
+TEST_CURSORS = Cursors(lambda: b"integration tests")
 
 
 @dataclass
@@ -48,6 +52,8 @@ def stack() -> Iterator[Stack]:
     provision(loaded, endpoint)
     saved = dict(os.environ)
     os.environ.update(loaded.functions["TaskWorkerFunction"].environment)
+    # And what the API functions that list are told: where the cursor key is.
+    os.environ["RP_CURSOR_SECRET_ARN"] = loaded.functions["ResearchApiFunction"].environment["RP_CURSOR_SECRET_ARN"]
     os.environ.update(
         {
             "AWS_ENDPOINT_URL": endpoint,

@@ -30,7 +30,7 @@ from websockets.sync.client import ClientConnection, connect
 from infra.local.template import Stack
 from infra.local.ws_gateway import WebSocketGateway
 from tests.harness import ROOT, free_port
-from tests.integration.conftest import invoke, load_function
+from tests.integration.conftest import TEST_CURSORS, invoke, load_function
 
 FAR_FUTURE = 2_000_000_000
 FOLDERS = {
@@ -81,7 +81,7 @@ def realtime(stack: Stack) -> Iterator[Realtime]:
     settings = get_settings()
     management = ConnectionGateway(f"http://127.0.0.1:{port}/{api.stage}")
     connections = ConnectionRepository(settings.connections_table)
-    research = TaskRepository(settings.data_table, "research")
+    research = TaskRepository(settings.data_table, "research", TEST_CURSORS)
     key, _ = ApiKeyService(ApiKeyRepository(settings.data_table)).issue("rt-tenant")
     yield Realtime(
         gateway=gateway,

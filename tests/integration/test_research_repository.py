@@ -10,6 +10,7 @@ from researcher_pro.tasks.metering import CachedReply
 from researcher_pro.tasks.repository import TaskRepository
 
 from infra.local.template import Stack
+from tests.integration.conftest import TEST_CURSORS
 
 
 def new_research(repo: TaskRepository, tenant: str) -> str:
@@ -32,7 +33,7 @@ def new_research(repo: TaskRepository, tenant: str) -> str:
 
 
 def test_only_one_worker_can_claim_a_step_until_its_lease_ends(stack: Stack) -> None:
-    repo = TaskRepository(stack.physical_name("DataTable"))
+    repo = TaskRepository(stack.physical_name("DataTable"), "research", TEST_CURSORS)
     research_id = new_research(repo, "t")
     now = time.time()
     assert repo.claim_step("t", research_id, "plan", "a", now + 30, now) is not None
@@ -44,7 +45,7 @@ def test_only_one_worker_can_claim_a_step_until_its_lease_ends(stack: Stack) -> 
 
 
 def test_a_step_moves_on_with_its_event_in_one_transaction(stack: Stack) -> None:
-    repo = TaskRepository(stack.physical_name("DataTable"))
+    repo = TaskRepository(stack.physical_name("DataTable"), "research", TEST_CURSORS)
     research_id = new_research(repo, "t")
     now = time.time()
     claim = repo.claim_step("t", research_id, "plan", "a", now + 30, now)
@@ -63,7 +64,7 @@ def test_a_step_moves_on_with_its_event_in_one_transaction(stack: Stack) -> None
 def test_usage_of_a_deleted_research_is_billed_to_the_tenant_without_bringing_it_back(stack: Stack) -> None:
     from researcher_pro.usage.repository import UsageRepository
 
-    repo = TaskRepository(stack.physical_name("DataTable"))
+    repo = TaskRepository(stack.physical_name("DataTable"), "research", TEST_CURSORS)
     tenant = f"t-{uuid.uuid4().hex[:6]}"
     research_id = new_research(repo, tenant)
     assert repo.record_usage(tenant, research_id, "2026-11-26", {"model_calls": 1})
@@ -76,7 +77,7 @@ def test_usage_of_a_deleted_research_is_billed_to_the_tenant_without_bringing_it
 
 
 def test_cache_entries_are_written_with_the_bill_and_belong_to_one_tenant(stack: Stack) -> None:
-    repo = TaskRepository(stack.physical_name("DataTable"))
+    repo = TaskRepository(stack.physical_name("DataTable"), "research", TEST_CURSORS)
     cache = ResponseCache(stack.physical_name("DataTable"), ttl_seconds=60)
     research_id = new_research(repo, "a")
     assert repo.record_usage("a", research_id, "2026-11-26", {"model_calls": 1}, also=[cache.entry("a", "k", {"v": 1})])

@@ -9,6 +9,7 @@ from typing import Any
 from researcher_pro.templates.repository import TemplateRepository
 
 from infra.local.template import Stack
+from tests.integration.conftest import TEST_CURSORS
 
 
 def version(template_id: str, number: int, prompt: str) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def version(template_id: str, number: int, prompt: str) -> dict[str, Any]:
 
 
 def test_a_version_is_written_once_and_the_head_follows_the_latest(stack: Stack) -> None:
-    repo = TemplateRepository(stack.physical_name("DataTable"))
+    repo = TemplateRepository(stack.physical_name("DataTable"), TEST_CURSORS)
     template_id = f"tpl_{uuid.uuid4().hex}"
     repo.create("t", version(template_id, 1, "first"))
     assert repo.add_version("t", version(template_id, 2, "second"))
@@ -39,7 +40,7 @@ def test_a_version_is_written_once_and_the_head_follows_the_latest(stack: Stack)
 
 
 def test_concurrent_writers_get_distinct_consecutive_versions(stack: Stack) -> None:
-    repo = TemplateRepository(stack.physical_name("DataTable"))
+    repo = TemplateRepository(stack.physical_name("DataTable"), TEST_CURSORS)
     template_id = f"tpl_{uuid.uuid4().hex}"
     repo.create("t", version(template_id, 1, "first"))
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -51,7 +52,7 @@ def test_concurrent_writers_get_distinct_consecutive_versions(stack: Stack) -> N
 
 
 def test_delete_removes_every_version_and_no_version_can_follow(stack: Stack) -> None:
-    repo = TemplateRepository(stack.physical_name("DataTable"))
+    repo = TemplateRepository(stack.physical_name("DataTable"), TEST_CURSORS)
     template_id = f"tpl_{uuid.uuid4().hex}"
     repo.create("t", version(template_id, 1, "first"))
     for number in range(2, 5):

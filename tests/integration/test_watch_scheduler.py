@@ -15,7 +15,7 @@ from researcher_pro.watches.scheduler import WatchScheduler
 from researcher_pro.watches.service import WatchService
 
 from infra.local.template import Stack
-from tests.integration.conftest import invoke, load_function
+from tests.integration.conftest import TEST_CURSORS, invoke, load_function
 from tests.integration.test_sample_events import body, event
 
 
@@ -77,7 +77,9 @@ def test_a_new_watch_runs_its_baseline_at_once_and_waits_for_its_schedule(stack:
     assert watch["webhook_secret"] is None and watch["runs"] == 1
     runs = watches.runs(tenant, watch["id"], 10, None).items
     assert [(r.trigger, r.status, r.diff) for r in runs] == [("baseline", "queued", None)]
-    research = TaskRepository(stack.physical_name("DataTable")).get(tenant, runs[0].research_id)
+    research = TaskRepository(stack.physical_name("DataTable"), "research", TEST_CURSORS).get(
+        tenant, runs[0].research_id
+    )
     assert research is not None and research["watch_id"] == watch["id"]
     assert 3590 <= next_run(watches, tenant, watch["id"]) - time.time() <= 3600
     # Not due yet: the scheduler leaves it alone.
@@ -96,7 +98,7 @@ def test_two_schedulers_at_once_run_a_due_time_once(stack: Stack) -> None:
         assert triggers(watches, tenant, watch_id) == ["schedule", "baseline"]
         assert next_run(watches, tenant, watch_id) > due
     # Each scheduled run has exactly one research, with the watch's id on it.
-    repo = TaskRepository(stack.physical_name("DataTable"))
+    repo = TaskRepository(stack.physical_name("DataTable"), "research", TEST_CURSORS)
     research_ids = [r.research_id for i in ids for r in watches.runs(tenant, i, 10, None).items]
     assert len(set(research_ids)) == 8
     assert {r["watch_id"] for r in repo.get_many(tenant, research_ids).values()} == set(ids)
@@ -120,7 +122,7 @@ def test_a_start_cut_short_is_finished_by_a_later_tick_exactly_once(stack: Stack
     from researcher_pro.watches.wiring import watch_repository, watch_runs
 
     watches, repo, runner = service(), watch_repository(get_settings()), watch_runs(get_settings())
-    research_repo = TaskRepository(stack.physical_name("DataTable"))
+    research_repo = TaskRepository(stack.physical_name("DataTable"), "research", TEST_CURSORS)
     tenant = f"t-{uuid.uuid4().hex[:6]}"
     watch = repo.get(tenant, new_watch(watches, tenant)["id"])
     assert watch is not None

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import json
+
 from infra.local.http_gateway import CompiledRoute
+from infra.local.provision import generated_secret
 from infra.local.template import Route, load_stack
 from tests.harness import ROOT
 
@@ -50,3 +53,64 @@ def test_the_most_specific_route_wins() -> None:
     assert route("POST", "/v1/research/abc/cancel") == "greedy"
     assert route("POST", "/v1/research") == "collection"
     assert route("GET", "/v2/other") is None
+
+
+def test_provider_keys_go_into_a_secret_and_into_no_functions_environment() -> None:
+    keys = {"OpenAIApiKey": "sk-local-secret", "PerplexityApiKey": "pplx-local-secret"}
+    stack = load_stack(ROOT, "s", keys, "http://aws")
+    secret = stack.resolve(stack.resources["ProviderKeysSecret"]["Properties"], "http://aws")
+    assert json.loads(secret["SecretString"]) == {
+        "openai_api_key": "sk-local-secret",
+        "perplexity_api_key": "pplx-local-secret",
+    }
+    for name, function in stack.functions.items():
+        assert not any(key in value for key in keys.values() for value in function.environment.values()), name
+        assert (
+            function.environment["RP_OPENAI_CONFIGURED"] == function.environment["RP_PERPLEXITY_CONFIGURED"] == "true"
+        )
+        # Only the worker is told where the keys are; only the API functions that list where the cursor key is.
+        assert ("RP_PROVIDER_KEYS_SECRET_ARN" in function.environment) == (name == "TaskWorkerFunction"), name
+    worker = stack.functions["TaskWorkerFunction"].environment
+    assert (
+        worker["RP_PROVIDER_KEYS_SECRET_ARN"]
+        == "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-ProviderKeysSecret"
+    )
+    listing = {name for name, f in stack.functions.items() if "RP_CURSOR_SECRET_ARN" in f.environment}
+    assert listing == {
+        "ResearchApiFunction",
+        "AnalysisApiFunction",
+        "ReportsApiFunction",
+        "DocumentsApiFunction",
+        "TemplatesApiFunction",
+        "WatchesApiFunction",
+    }
+    offline = load_stack(ROOT, "s", {}, "http://aws").functions["HealthApiFunction"].environment
+    assert offline["RP_OPENAI_CONFIGURED"] == offline["RP_PERPLEXITY_CONFIGURED"] == "false"
+
+
+def test_the_template_gives_no_function_a_provider_key_and_lets_only_readers_read_secrets() -> None:
+    template = (ROOT / "template.yaml").read_text()
+    assert "OPENAI_API_KEY" not in template and "PERPLEXITY_API_KEY" not in template
+    stack = load_stack(ROOT, "s", {}, "http://aws")
+    readers: dict[str, set[str]] = {}
+    for name, resource in stack.of_type("AWS::Serverless::Function").items():
+        for policy in resource["Properties"].get("Policies", []):
+            if isinstance(policy, dict) and "AWSSecretsManagerGetSecretValuePolicy" in policy:
+                secret = policy["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]["Ref"]
+                readers.setdefault(secret, set()).add(name)
+    assert readers["ProviderKeysSecret"] == {"TaskWorkerFunction"}
+    assert readers["CursorSigningSecret"] == {
+        name for name, f in stack.functions.items() if "RP_CURSOR_SECRET_ARN" in f.environment
+    }
+
+
+def test_generated_secrets_follow_their_template() -> None:
+    plain = generated_secret({"PasswordLength": 64, "ExcludePunctuation": True})
+    assert len(plain) == 64 and plain.isalnum()
+    assert generated_secret({}) != generated_secret({})
+    inside = json.loads(
+        generated_secret(
+            {"SecretStringTemplate": '{"user": "rp"}', "GenerateStringKey": "password", "ExcludeNumbers": True}
+        )
+    )
+    assert inside["user"] == "rp" and len(inside["password"]) == 32 and not any(c.isdigit() for c in inside["password"])

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_serializer, field_validator, model_validator
 
-from researcher_pro.core.models import ErrorInfo, Status, StrictInput, Usage
+from researcher_pro.core.models import MIN_COST_USD, NOT_BLANK, TRIMMED, ErrorInfo, Status, StrictInput, Usage
 from researcher_pro.tasks.models import EventPage, TaskEvent
 
 AnalysisKind = Literal["summary", "key_points", "sentiment", "entities", "topics", "custom"]
@@ -17,7 +17,9 @@ MAX_TEXT_CHARS = 100_000
 
 
 class AnalysisRequest(StrictInput):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS)] | None = None
+    text: (
+        Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS), Field(pattern=NOT_BLANK)] | None
+    ) = None
     research_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     kinds: Annotated[list[AnalysisKind], Field(min_length=1, max_length=6)] | None = Field(
         default=None,
@@ -29,15 +31,10 @@ class AnalysisRequest(StrictInput):
         alias="schema",
         description="A JSON Schema (an object at the top level) that the 'custom' result must satisfy",
     )
-    instructions: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
-    max_cost_usd: Annotated[float, Field(gt=0, le=1000)] | None = None
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("'text' has nothing but whitespace")
-        return value
+    instructions: (
+        Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NOT_BLANK), TRIMMED] | None
+    ) = None
+    max_cost_usd: Annotated[float, Field(ge=MIN_COST_USD, le=1000)] | None = None
 
     @field_validator("json_schema")
     @classmethod

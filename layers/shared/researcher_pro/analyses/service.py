@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from researcher_pro.analyses.models import Analysis, AnalysisEvent, AnalysisEventPage, AnalysisRequest
 from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.errors import Conflict, InvalidInput, NotFound
+from researcher_pro.core.ids import ANALYSIS
 from researcher_pro.core.models import Page
 from researcher_pro.core.observability import metrics
 from researcher_pro.research.service import ResearchService
@@ -48,7 +48,7 @@ class AnalysisService:
                 "(no OPENAI_API_KEY); the other kinds work offline"
             )
         text = request.text if request.text is not None else self._research_text(tenant, str(request.research_id))
-        analysis_id = f"ana_{uuid.uuid4().hex}"
+        analysis_id = ANALYSIS.new()
         now = now_rfc3339()
         record: dict[str, Any] = {
             "id": analysis_id,

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
+from researcher_pro.api.contract import make_exact
 from researcher_pro.api.errors import install_error_handlers
 from researcher_pro.api.limits import BodySizeLimit
 from researcher_pro.core.config import VERSION, Settings
@@ -33,10 +34,13 @@ def create_app(settings: Settings, *routers: APIRouter, described_by: Callable[[
     def openapi_with_security() -> dict[str, Any]:
         # Built on first request, not at import: cold start is a user-visible cost.
         if app.openapi_schema is None:
-            schema = described_by().openapi() if described_by else build_schema()
+            if described_by:
+                app.openapi_schema = described_by().openapi()  # made exact by that app's own builder
+                return app.openapi_schema
+            schema = build_schema()
             schema.setdefault("components", {})["securitySchemes"] = SECURITY
             schema["security"] = [{"bearerAuth": []}]
-            app.openapi_schema = schema
+            app.openapi_schema = make_exact(schema, app, settings.max_body_bytes)
         return app.openapi_schema
 
     app.openapi = openapi_with_security  # type: ignore[method-assign]

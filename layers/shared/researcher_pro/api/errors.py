@@ -11,8 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from researcher_pro.core.errors import DomainError, RateLimited
 from researcher_pro.core.observability import logger
+from researcher_pro.core.problems import PROBLEM_JSON
 
-PROBLEM_JSON = "application/problem+json"
 TITLES = {
     400: "Bad request",
     401: "Unauthorized",
@@ -50,8 +50,9 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-async def _validation(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
+async def _validation(request: Request, error: Exception) -> JSONResponse:
+    if not isinstance(error, RequestValidationError):  # registered for it alone; never on a request path
+        return await _unexpected(request, error)
     issues = list(error.errors())
     if any(issue.get("type") == "json_invalid" for issue in issues):
         return problem(
@@ -68,16 +69,18 @@ async def _validation(_: Request, error: Exception) -> JSONResponse:
     return problem(422, f"Invalid request: {fields}", "validation_failed", errors)
 
 
-async def _domain(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, DomainError)
+async def _domain(request: Request, error: Exception) -> JSONResponse:
+    if not isinstance(error, DomainError):
+        return await _unexpected(request, error)
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     if isinstance(error, RateLimited):
         headers = {"Retry-After": str(error.retry_after)}
     return problem(error.status, error.detail, error.code, error.errors, headers=headers)
 
 
-async def _http(_: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, StarletteHTTPException)
+async def _http(request: Request, error: Exception) -> JSONResponse:
+    if not isinstance(error, StarletteHTTPException):
+        return await _unexpected(request, error)
     code = {404: "no_such_route", 405: "method_not_allowed"}.get(error.status_code, "http_error")
     detail = error.detail if isinstance(error.detail, str) else TITLES.get(error.status_code, "Error")
     return problem(error.status_code, detail, code, headers=getattr(error, "headers", None))

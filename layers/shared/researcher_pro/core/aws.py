@@ -55,6 +55,21 @@ def s3_presigner() -> Any:
     return LazyClient(lambda: boto3.session.Session().client("s3", config=config))
 
 
+_SMALLEST_NUMBER = Decimal("1E-130")
+_NUMBER_LIMIT = Decimal("1E+126")
+NUMBER_RANGE = "must be 0, or have at most 38 significant digits and a magnitude from 1E-130 to 9.9E+125"
+
+
+def storable_number(value: int | float) -> bool:
+    """Whether DynamoDB can store `value` as we write numbers (`to_attr`, whose conversion refuses more than
+    38 significant digits), within DynamoDB's range (which the conversion alone does not hold to)."""
+    try:
+        number = Decimal(to_attr(value)["N"])
+    except (ArithmeticError, TypeError, ValueError, KeyError):
+        return False
+    return number == 0 or _SMALLEST_NUMBER <= abs(number) < _NUMBER_LIMIT
+
+
 def to_attr(value: Any) -> dict[str, Any]:
     return _serializer.serialize(_to_dynamo(value))
 

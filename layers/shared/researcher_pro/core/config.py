@@ -56,7 +56,13 @@ class Settings:
     artifacts_bucket: str = "researcher-pro-artifacts"
     stage: str = "dev"
 
-    # Model providers. No key means the offline provider is used.
+    # Model providers. No key means the offline provider is used. Deployed (and in the local cloud), the keys
+    # are in a Secrets Manager secret that only the task worker is told of and may read (providers/wiring.py);
+    # every function knows from the flags alone whether a provider is configured. Outside a deployment
+    # (tests, scripts) the keys may be given directly.
+    provider_keys_secret_arn: str = ""  # JSON: {"openai_api_key": ..., "perplexity_api_key": ...}
+    openai_configured: bool = False
+    perplexity_configured: bool = False
     openai_api_key: str = ""
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
@@ -113,6 +119,7 @@ class Settings:
     local_aws_port: int = 5000
 
     # API policy.
+    cursor_secret_arn: str = ""  # the generated key that signs list cursors; only the API functions that list read it
     max_body_bytes: int = 2 * 1024 * 1024
     auth_cache_seconds: float = 10.0
     idempotency_ttl_seconds: int = 86_400
@@ -132,11 +139,11 @@ class Settings:
 
     @property
     def offline_search(self) -> bool:
-        return not self.perplexity_api_key
+        return not (self.perplexity_configured or self.perplexity_api_key)
 
     @property
     def offline_model(self) -> bool:
-        return not self.openai_api_key
+        return not (self.openai_configured or self.openai_api_key)
 
     def prices(self) -> dict[str, ModelPrice]:
         table = dict(DEFAULT_PRICES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from researcher_pro.core.aws import applied, client, from_item, to_item
-from researcher_pro.core.pagination import newest_first_page
+from researcher_pro.core.pagination import Cursors, newest_first_page
 
 INLINE_TEXT_LIMIT = 100_000  # bytes; keeps items far below DynamoDB's 400 KB
 
@@ -23,8 +23,9 @@ def _list_pk(tenant: str) -> str:
 
 
 class DocumentRepository:
-    def __init__(self, table: str, bucket: str) -> None:
+    def __init__(self, table: str, bucket: str, cursors: Cursors) -> None:
         self._table = table
+        self._cursors = cursors
         self._bucket = bucket
         self._db = client("dynamodb")
         self._s3 = client("s3")
@@ -57,7 +58,7 @@ class DocumentRepository:
 
     def list_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         partition = _list_pk(tenant)
-        items, next_cursor = newest_first_page(self._db, self._table, partition, limit, cursor)
+        items, next_cursor = newest_first_page(self._db, self._table, partition, limit, cursor, self._cursors)
         return [from_item(i) for i in items], next_cursor
 
     def all_with_text(self, tenant: str) -> list[dict[str, Any]]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from researcher_pro.core.clock import rfc3339
 from researcher_pro.core.errors import NotFound
+from researcher_pro.core.ids import DOCUMENT
 from researcher_pro.core.models import Page
 from researcher_pro.documents.models import Document, DocumentCreate, DocumentWithText
 from researcher_pro.documents.repository import DocumentRepository
@@ -30,7 +30,7 @@ class DocumentService:
 
     def create(self, tenant: str, request: DocumentCreate) -> Document:
         record = {
-            "id": f"doc_{uuid.uuid4().hex}",
+            "id": DOCUMENT.new(),
             "title": request.title,
             "source_url": request.source_url,
             "size_bytes": len(request.text.encode("utf-8")),
@@ -40,7 +40,8 @@ class DocumentService:
         return Document.model_validate(record)
 
     def get(self, tenant: str, document_id: str) -> DocumentWithText:
-        record = self._repo.get(tenant, document_id, with_text=True)
+        # An id we could not have issued is missing without asking storage.
+        record = self._repo.get(tenant, document_id, with_text=True) if DOCUMENT.issued(document_id) else None
         if record is None:
             raise NotFound(f"no document {document_id}")
         return DocumentWithText.model_validate(record)
@@ -50,7 +51,7 @@ class DocumentService:
         return Page[Document](items=[Document.model_validate(r) for r in records], next_cursor=next_cursor)
 
     def delete(self, tenant: str, document_id: str) -> None:
-        if not self._repo.delete(tenant, document_id):
+        if not DOCUMENT.issued(document_id) or not self._repo.delete(tenant, document_id):
             raise NotFound(f"no document {document_id}")
 
     def index(self, tenant: str) -> DocumentIndex:

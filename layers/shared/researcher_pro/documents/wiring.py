@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 @cache
 def document_service(settings: Settings) -> DocumentService:
+    from researcher_pro.core.wiring import list_cursors
     from researcher_pro.documents.repository import DocumentRepository
     from researcher_pro.documents.service import DocumentService
 
-    return DocumentService(DocumentRepository(settings.data_table, settings.artifacts_bucket))
+    return DocumentService(DocumentRepository(settings.data_table, settings.artifacts_bucket, list_cursors(settings)))

@@ -1,13 +1,14 @@
-"""The providers a worker calls, built from the settings: online when their keys are set, offline otherwise.
+"""The providers a worker calls, built from the settings: online when they are configured, offline otherwise.
 
 The provider modules are imported inside these functions: openai, httpx and the page reader's extractors
-are heavy, and only the worker (and the watches' webhook sender) ever calls out.
+are heavy, and only the worker (and the watches' webhook sender) ever calls out. The keys are read from the
+provider keys secret when the worker first builds its providers (settings name the secret; only the worker's do).
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from researcher_pro.core.config import Settings
 
@@ -16,6 +17,29 @@ if TYPE_CHECKING:
     from researcher_pro.providers.openai_model import OpenAIStructuredModel
     from researcher_pro.providers.reader import PageReader
     from researcher_pro.providers.retry import RetryPolicy
+
+
+class ProviderKeys(NamedTuple):
+    openai: str
+    perplexity: str
+
+
+@cache
+def provider_keys(settings: Settings) -> ProviderKeys:
+    """The keys from the provider keys secret; outside a deployment, the keys given in the settings."""
+    if not settings.provider_keys_secret_arn:
+        return ProviderKeys(settings.openai_api_key, settings.perplexity_api_key)
+    from researcher_pro.core.secrets import secret_fields
+
+    fields = secret_fields(settings.provider_keys_secret_arn)
+    return ProviderKeys(str(fields.get("openai_api_key") or ""), str(fields.get("perplexity_api_key") or ""))
+
+
+def _key(settings: Settings, name: str) -> str:
+    key = getattr(provider_keys(settings), name)
+    if not key:
+        raise RuntimeError(f"{name} is configured but the provider keys secret holds no key for it")
+    return str(key)
 
 
 @cache
@@ -37,7 +61,7 @@ def web_search(settings: Settings) -> SearchProvider | None:
     from researcher_pro.providers.perplexity import PerplexitySearch
 
     return PerplexitySearch(
-        settings.perplexity_api_key,
+        _key(settings, "perplexity"),
         settings.perplexity_base_url,
         settings.perplexity_model,
         settings.perplexity_api,
@@ -53,7 +77,7 @@ def language_model(settings: Settings) -> OpenAIStructuredModel | None:
     from researcher_pro.providers.openai_model import OpenAIStructuredModel
 
     return OpenAIStructuredModel(
-        settings.openai_api_key, settings.openai_base_url, settings.openai_model, retry_policy(settings)
+        _key(settings, "openai"), settings.openai_base_url, settings.openai_model, retry_policy(settings)
     )
 
 

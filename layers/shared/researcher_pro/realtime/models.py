@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, TypeAdapter, model_validator
 
-from researcher_pro.core.models import StrictInput
+from researcher_pro.core.models import MAX_EVENT_SEQ, StrictInput
 
 TaskId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -30,7 +30,7 @@ class _Target(StrictInput):
 class Subscribe(_Target):
     action: Literal["subscribe"]
     all: bool | None = None
-    after: Annotated[int, Field(ge=0)] | None = None
+    after: Annotated[int, Field(ge=0, le=MAX_EVENT_SEQ)] | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:

@@ -19,6 +19,7 @@ from researcher_pro.realtime.connections import ConnectionRepository
 from researcher_pro.realtime.fanout import Fanout
 from researcher_pro.realtime.gateway import ConnectionGateway
 from researcher_pro.realtime.messages import ALL, topic
+from researcher_pro.tasks.kinds import KINDS
 from researcher_pro.tasks.repository import TaskRepository
 
 if TYPE_CHECKING:
@@ -85,7 +86,9 @@ class RealtimeService:
             self._connections.subscribe(connection_id, tenant, ALL, None, expires_at)
             return
         kind, task_id = task
-        record = self._tasks[kind].get(tenant, task_id) if kind in self._tasks else None
+        # An id we could not have issued is answered like a missing task, without asking storage.
+        known = kind in self._tasks and KINDS[kind].ids.issued(task_id)
+        record = self._tasks[kind].get(tenant, task_id) if known else None
         if record is None:
             # Another tenant's task is answered exactly like one that does not exist.
             self._reply(connection_id, {"type": "error", "detail": f"no {kind} {task_id}", f"{kind}_id": task_id})

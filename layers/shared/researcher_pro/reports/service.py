@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -12,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.core.clock import now_rfc3339, rfc3339
 from researcher_pro.core.errors import Conflict, InvalidInput, NotFound
+from researcher_pro.core.ids import REPORT
 from researcher_pro.core.models import Page
 from researcher_pro.core.observability import metrics
 from researcher_pro.reports.models import Report, ReportEvent, ReportEventPage, ReportRequest
@@ -81,7 +81,7 @@ class ReportService:
             version, sections = self._template(tenant, template_id, research)
         now = now_rfc3339()
         record: dict[str, Any] = {
-            "id": f"rep_{uuid.uuid4().hex}",
+            "id": REPORT.new(),
             "research_id": request.research_id,
             "template_id": template_id,
             "template_version": version,

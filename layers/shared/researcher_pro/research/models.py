@@ -6,7 +6,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from researcher_pro.core.models import ErrorInfo, Status, StrictInput, Usage
+from researcher_pro.core.models import (
+    MIN_COST_USD,
+    NOT_BLANK,
+    TRIMMED,
+    ErrorInfo,
+    Status,
+    StrictInput,
+    Usage,
+    json_bytes,
+)
 from researcher_pro.tasks.models import EventPage, TaskEvent
 
 Depth = Literal["quick", "standard", "deep"]
@@ -14,12 +23,12 @@ SourceKind = Literal["web", "documents"]
 Recency = Literal["day", "week", "month", "year"]
 Stage = Literal["plan", "search", "analyze", "synthesize"]
 
+MAX_VARIABLES_BYTES = 32_768
 SUB_QUESTIONS_BY_DEPTH: dict[str, int] = {"quick": 1, "standard": 3, "deep": 5}
 
 Domain = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True,
         min_length=1,
         max_length=254,
         pattern=r"^-?([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$",
@@ -28,16 +37,32 @@ Domain = Annotated[
 
 
 class ResearchRequest(StrictInput):
-    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    query: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NOT_BLANK), TRIMMED] | None = None
     depth: Depth = "standard"
     sources: Annotated[list[SourceKind], Field(min_length=1, max_length=2)] = ["web"]
     recency: Recency | None = None
     domains: Annotated[list[Domain], Field(max_length=20)] = []
-    max_cost_usd: Annotated[float, Field(gt=0, le=1000)] | None = None
+    max_cost_usd: Annotated[float, Field(ge=MIN_COST_USD, le=1000)] | None = None
     template_id: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")] | None = (
         None
     )
-    variables: Annotated[dict[str, Any], Field(max_length=60)] | None = None
+    variables: (
+        Annotated[
+            dict[str, Any],
+            Field(
+                max_length=60,
+                description=f"The template's variables; at most {MAX_VARIABLES_BYTES} bytes as compact JSON (UTF-8)",
+            ),
+        ]
+        | None
+    ) = None
+
+    @field_validator("variables")
+    @classmethod
+    def _variables_fit(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and json_bytes(value) > MAX_VARIABLES_BYTES:
+            raise ValueError(f"variables must be at most {MAX_VARIABLES_BYTES} bytes as compact JSON (UTF-8)")
+        return value
 
     @field_validator("sources")
     @classmethod

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import APIRouter, Path, Response
 
 from researcher_pro.access.dependencies import Tenant
+from researcher_pro.core.problems import problems
 from researcher_pro.research.models import Research, ResearchEventPage, ResearchRequest, ResearchSummary
 from researcher_pro.tasks.routes import TaskRoutes, add_task_routes
 
@@ -25,6 +26,12 @@ ROUTES = TaskRoutes(
     list_summary="List research, newest first",
     list_description="Each item is the research without its answer, findings and sources; read one research for those.",
     get_summary="Read a research run",
+    start_description=(
+        "Give either `query` or `template_id` (with its `variables`), not both; `variables` only with "
+        "`template_id`. A template that does not exist or does not render with the variables is 422 naming "
+        "`body.template_id` or `body.variables.<name>`. `domains` entries are host names, a leading `-` "
+        "excludes one. The run is 202 `queued`; follow it with GET, its events or the WebSocket API."
+    ),
 )
 ResearchId = Annotated[str, Path(description="research id")]
 
@@ -34,7 +41,12 @@ def research_router(research: Callable[[], ResearchService]) -> APIRouter:
     router = APIRouter(prefix="/v1/research", tags=["research"])
     add_task_routes(router, research, ROUTES)
 
-    @router.post("/{research_id}/cancel", status_code=202, summary="Cancel at the next step boundary")
+    @router.post(
+        "/{research_id}/cancel",
+        status_code=202,
+        summary="Cancel at the next step boundary",
+        responses=problems((409, "The research has already ended, or changed while being cancelled; try again")),
+    )
     def cancel_research(research_id: ResearchId, tenant: Tenant) -> Research:
         return research().cancel(tenant, research_id)
 

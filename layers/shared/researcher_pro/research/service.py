@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -11,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.errors import Conflict, InvalidInput, NotFound
+from researcher_pro.core.ids import RESEARCH
 from researcher_pro.core.models import TERMINAL_STATUSES, Page
 from researcher_pro.core.observability import metrics
 from researcher_pro.research.models import Research, ResearchEvent, ResearchEventPage, ResearchRequest, ResearchSummary
@@ -49,7 +49,7 @@ class ResearchService:
         start is idempotent: a retry finds the research already there and only makes sure it is queued."""
         now = now_rfc3339()
         record: dict[str, Any] = {
-            "id": research_id or f"res_{uuid.uuid4().hex}",
+            "id": research_id or RESEARCH.new(),
             "query": request.query,
             **self._from_template(tenant, request),
             "depth": request.depth,
@@ -117,7 +117,7 @@ class ResearchService:
         return self._repo.get_many(tenant, research_ids)
 
     def record(self, tenant: str, research_id: str) -> dict[str, Any] | None:
-        return self._repo.get(tenant, research_id)
+        return self._resources.find(tenant, research_id)
 
     def list(self, tenant: str, limit: int, cursor: str | None, status: str | None) -> Page[ResearchSummary]:
         return self._resources.list(tenant, limit, cursor, status)
@@ -140,8 +140,8 @@ class ResearchService:
         raise Conflict(f"research {research_id} changed while being cancelled; try again")
 
     def delete(self, tenant: str, research_id: str) -> None:
-        if not self._repo.delete(tenant, research_id):
-            raise NotFound(f"no research {research_id}")
+        if not RESEARCH.issued(research_id) or not self._repo.delete(tenant, research_id):
+            raise self._resources.missing(research_id)
 
     def events(self, tenant: str, research_id: str, after: int, limit: int) -> ResearchEventPage:
         return self._resources.events(tenant, research_id, after, limit)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from researcher_pro.core import ids
+from researcher_pro.core.ids import IdFormat
+
 Outcome = Literal["progress", "succeeded", "failed", "cancelled"]
 
 
@@ -13,6 +16,7 @@ Outcome = Literal["progress", "succeeded", "failed", "cancelled"]
 class TaskKind:
     name: str
     letter: str
+    ids: IdFormat  # how its ids look: `res_…`, issued and recognised by core.ids
     metric_prefix: str  # "Runs" → RunsStarted, RunsSucceeded, RunsFailed, RunsCancelled
     event_types: dict[Outcome, str]
 
@@ -20,6 +24,7 @@ class TaskKind:
 RESEARCH = TaskKind(
     "research",
     "R",
+    ids.RESEARCH,
     "Runs",
     {
         "progress": "research.progress",
@@ -31,6 +36,7 @@ RESEARCH = TaskKind(
 ANALYSIS = TaskKind(
     "analysis",
     "A",
+    ids.ANALYSIS,
     "Analyses",
     {
         "progress": "analysis.progress",
@@ -42,6 +48,7 @@ ANALYSIS = TaskKind(
 REPORT = TaskKind(
     "report",
     "P",
+    ids.REPORT,
     "Reports",
     {
         "progress": "report.progress",

@@ -15,7 +15,7 @@ from typing import Any
 
 from researcher_pro.core.aws import applied, client, conditional, failed_conditions, from_item, to_attr, to_item
 from researcher_pro.core.clock import rfc3339
-from researcher_pro.core.pagination import decode_cursor, encode_cursor
+from researcher_pro.core.pagination import Cursors
 from researcher_pro.tasks.kinds import KINDS
 
 # The sweeper's work list (gsi2) is a sparse index of live tasks by due time, spread over a few partitions
@@ -44,9 +44,10 @@ def usage_day_key(tenant: str, day: str) -> dict[str, Any]:
 class TaskRepository:
     """One kind of task; every key carries the tenant and the kind, so kinds never see each other."""
 
-    def __init__(self, table: str, kind: str = "research") -> None:
+    def __init__(self, table: str, kind: str, cursors: Cursors) -> None:
         self.kind = kind
         self._table = table
+        self._cursors = cursors
         self._db = client("dynamodb")
 
     # --- reads -----------------------------------------------------------------------------------
@@ -74,7 +75,7 @@ class TaskRepository:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """A page of the kind's list, newest first; only `attributes` of each record when given."""
         partition = task_list_pk(tenant, self.kind)
-        start = decode_cursor(cursor, "gsi1pk", partition)
+        start = self._cursors.decode(cursor, "gsi1pk", partition)
         items: list[dict[str, Any]] = []
         # A status filter is applied after the read, so keep reading until the page is full.
         while True:
@@ -102,7 +103,7 @@ class TaskRepository:
             items.extend(from_item(i) for i in reply["Items"])
             start = reply.get("LastEvaluatedKey")
             if not start or len(items) >= limit:
-                return items, encode_cursor(start)
+                return items, self._cursors.encode(start)
 
     def checkpoints(self, tenant: str, task_id: str) -> dict[str, Any]:
         reply = self._db.query(

@@ -1,5 +1,6 @@
 """What every task resource (research, analyses, reports) reads alike: one task by id, a page of the
-list, and the event log. Each kind names its models; another tenant's task is 404, like a missing one."""
+list, and the event log. Each kind names its models; another tenant's task is 404, like a missing one,
+and so is an id we could not have issued (it never reaches storage)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 
 from researcher_pro.core.errors import NotFound
 from researcher_pro.core.models import Page, Usage
+from researcher_pro.tasks.kinds import KINDS
 from researcher_pro.tasks.models import EventPage, TaskEvent
 from researcher_pro.tasks.repository import USAGE_FIELDS, TaskRepository
 
@@ -37,6 +39,7 @@ class TaskResources[R: BaseModel, S: BaseModel, E: TaskEvent]:
         omit_from_lists: Collection[str] = (),
     ) -> None:
         self.repo = repo
+        self._ids = KINDS[repo.kind].ids
         self._resource = resource
         self._summary = summary
         self._event = event
@@ -47,10 +50,17 @@ class TaskResources[R: BaseModel, S: BaseModel, E: TaskEvent]:
         self._event_page: type[EventPage[E]] = EventPage[event]  # type: ignore[valid-type]
 
     def record(self, tenant: str, task_id: str) -> dict[str, Any]:
-        record = self.repo.get(tenant, task_id)
+        record = self.find(tenant, task_id)
         if record is None:
-            raise NotFound(f"no {self.repo.kind} {task_id}")
+            raise self.missing(task_id)
         return record
+
+    def find(self, tenant: str, task_id: str) -> dict[str, Any] | None:
+        """The task's record, or None when there is none: not the tenant's, or not an id of this kind."""
+        return self.repo.get(tenant, task_id) if self._ids.issued(task_id) else None
+
+    def missing(self, task_id: str) -> NotFound:
+        return NotFound(f"no {self.repo.kind} {task_id}")
 
     def get(self, tenant: str, task_id: str) -> R:
         return self.present(self.record(tenant, task_id))

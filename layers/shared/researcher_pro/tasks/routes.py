@@ -5,7 +5,7 @@ and read its event log. Each kind adds its own routes beside these (research: ca
 # defined, and they name the models each kind passes in.
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Path
@@ -35,6 +35,8 @@ class TaskRoutes:
     list_summary: str
     get_summary: str
     list_description: str | None = None
+    start_description: str | None = None  # the rules a schema cannot state
+    start_problems: dict[int | str, dict[str, Any]] = field(default_factory=dict)  # beyond what every start has
 
 
 def add_task_routes(router: APIRouter, service: Callable[[], TaskService], routes: TaskRoutes) -> None:
@@ -43,7 +45,13 @@ def add_task_routes(router: APIRouter, service: Callable[[], TaskService], route
     TaskId = Annotated[str, Path(alias=id_name, description=f"{routes.noun} id")]
 
     @router.post(
-        "", status_code=202, response_model=routes.resource, summary=routes.start_summary, name=f"start_{routes.noun}"
+        "",
+        status_code=202,
+        response_model=routes.resource,
+        summary=routes.start_summary,
+        description=routes.start_description,
+        responses=routes.start_problems,
+        name=f"start_{routes.noun}",
     )
     def start(
         body: routes.request,  # type: ignore[name-defined]

@@ -27,9 +27,10 @@ def task_queue(settings: Settings) -> TaskQueue:
 
 @cache
 def task_repository(settings: Settings, kind: str) -> TaskRepository:
+    from researcher_pro.core.wiring import list_cursors
     from researcher_pro.tasks.repository import TaskRepository
 
-    return TaskRepository(settings.data_table, kind)
+    return TaskRepository(settings.data_table, kind, list_cursors(settings))
 
 
 @cache

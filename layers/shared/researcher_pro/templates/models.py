@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from researcher_pro.core.models import StrictInput
+from researcher_pro.core.aws import NUMBER_RANGE, storable_number
+from researcher_pro.core.models import NOT_BLANK, TRIMMED, StrictInput, json_bytes
 
 VariableType = Literal["string", "number", "enum", "list"]
 
@@ -19,6 +20,8 @@ MAX_STRING_VALUE_CHARS = 2_000
 MAX_LIST_ITEMS = 50
 MAX_LIST_ITEM_CHARS = 500
 MAX_ENUM_VALUES = 50
+MAX_TEMPLATE_BYTES = 100_000  # a template as compact JSON: one DynamoDB item holds it with room to spare
+MAX_VERSION = 1_000_000_000
 # Names Jinja2 gives a meaning of its own, or that read as keywords in a template.
 RESERVED_VARIABLE_NAMES = frozenset(
     {"loop", "self", "caller", "varargs", "kwargs", "true", "false", "none", "and", "or", "not", "in", "is", "if"}
@@ -69,10 +72,7 @@ def value_problem(variable: TemplateVariable, value: Any) -> str | None:
             if len(value) > MAX_STRING_VALUE_CHARS:
                 return f"must be at most {MAX_STRING_VALUE_CHARS} characters"
         case "number":
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                return "must be a number"
-            if not math.isfinite(value):
-                return "must be a finite number"
+            return _number_problem(value)
         case "enum":
             if not isinstance(value, str) or value not in (variable.values or []):
                 return f"must be one of: {', '.join(variable.values or [])}"
@@ -86,18 +86,31 @@ def value_problem(variable: TemplateVariable, value: Any) -> str | None:
     return None
 
 
+def _number_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "must be a number"
+    if not math.isfinite(value):
+        return "must be a finite number"
+    if not storable_number(value):
+        return NUMBER_RANGE
+    return None
+
+
 class TemplateSection(StrictInput):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK), TRIMMED]
     instructions: Annotated[str, StringConstraints(max_length=MAX_INSTRUCTIONS_CHARS)] = ""
 
 
 class TemplateInput(StrictInput):
     """The body of POST /v1/templates and PUT /v1/templates/{id} (a PUT is a whole new version)."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK), TRIMMED]
     description: Annotated[str, StringConstraints(max_length=2000)] = ""
-    variables: Annotated[dict[VariableName, TemplateVariable], Field(max_length=MAX_VARIABLES)] = {}
-    prompt: Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROMPT_CHARS)]
+    variables: Annotated[
+        dict[VariableName, TemplateVariable],
+        Field(max_length=MAX_VARIABLES, json_schema_extra={"additionalProperties": False}),
+    ] = {}
+    prompt: Annotated[str, StringConstraints(min_length=1, max_length=MAX_PROMPT_CHARS), Field(pattern=NOT_BLANK)]
     sections: Annotated[list[TemplateSection], Field(max_length=MAX_SECTIONS)] = []
 
     @model_validator(mode="after")
@@ -105,8 +118,9 @@ class TemplateInput(StrictInput):
         reserved = sorted(set(self.variables) & RESERVED_VARIABLE_NAMES)
         if reserved:
             raise ValueError(f"reserved variable names: {', '.join(reserved)}")
-        if not self.prompt.strip():
-            raise ValueError("'prompt' must not be blank")
+        size = json_bytes(self.model_dump(mode="json"))
+        if size > MAX_TEMPLATE_BYTES:
+            raise ValueError(f"the template is {size} bytes as compact JSON; at most {MAX_TEMPLATE_BYTES} are kept")
         return self
 
 
@@ -125,7 +139,7 @@ class Template(BaseModel):
 
 class RenderRequest(StrictInput):
     variables: Annotated[dict[str, Any], Field(max_length=MAX_VARIABLES * 2)] = {}
-    version: Annotated[int, Field(ge=1)] | None = Field(
+    version: Annotated[int, Field(ge=1, le=MAX_VERSION)] | None = Field(
         default=None, description="Render this version; latest if unset"
     )
 

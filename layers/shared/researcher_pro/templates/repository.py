@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from researcher_pro.core.aws import applied, client, from_item, to_item
-from researcher_pro.core.pagination import decode_cursor, encode_cursor, newest_first_page
+from researcher_pro.core.pagination import Cursors, newest_first_page
 
 HEAD = "HEAD"
 CONTENT_FIELDS = ("id", "name", "description", "variables", "prompt", "sections", "version", "created_at", "updated_at")
@@ -36,8 +36,9 @@ def _content(item: dict[str, Any]) -> dict[str, Any]:
 
 
 class TemplateRepository:
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, cursors: Cursors) -> None:
         self._table = table
+        self._cursors = cursors
         self._db = client("dynamodb")
 
     def create(self, tenant: str, record: dict[str, Any]) -> None:
@@ -93,7 +94,7 @@ class TemplateRepository:
 
     def list_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         partition = _list_pk(tenant)
-        items, next_cursor = newest_first_page(self._db, self._table, partition, limit, cursor)
+        items, next_cursor = newest_first_page(self._db, self._table, partition, limit, cursor, self._cursors)
         return [_content(i) for i in items], next_cursor
 
     def versions_page(
@@ -108,11 +109,11 @@ class TemplateRepository:
             "ConsistentRead": True,
             "Limit": limit,
         }
-        start = decode_cursor(cursor, "pk", partition)
+        start = self._cursors.decode(cursor, "pk", partition)
         if start:
             params["ExclusiveStartKey"] = start
         reply = self._db.query(**params)
-        return [_content(i) for i in reply["Items"]], encode_cursor(reply.get("LastEvaluatedKey"))
+        return [_content(i) for i in reply["Items"]], self._cursors.encode(reply.get("LastEvaluatedKey"))
 
     def delete(self, tenant: str, template_id: str) -> bool:
         """Delete the head, then every version. Without its head a template is gone for every reader, so a

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Response
 
 from researcher_pro.access.dependencies import Tenant
 from researcher_pro.core.models import Page
+from researcher_pro.core.problems import problems
 from researcher_pro.core.query import Cursor, Limit
-from researcher_pro.templates.models import RenderedTemplate, RenderRequest, Template, TemplateInput
+from researcher_pro.templates.models import MAX_VERSION, RenderedTemplate, RenderRequest, Template, TemplateInput
 
 if TYPE_CHECKING:
     from researcher_pro.templates.service import TemplateService
 
-Version = Annotated[int | None, Query(ge=1, description="A version number; the latest when omitted")]
+Version = Annotated[int | None, Query(ge=1, le=MAX_VERSION, description="A version number; the latest when omitted")]
 
 
 def templates_router(templates: Callable[[], TemplateService]) -> APIRouter:
@@ -34,12 +35,23 @@ def templates_router(templates: Callable[[], TemplateService]) -> APIRouter:
     def get_template(template_id: str, tenant: Tenant, version: Version = None) -> Template:
         return templates().resolve(tenant, template_id, version)
 
-    @router.put("/{template_id}", summary="Replace a template: writes a new immutable version")
+    @router.put(
+        "/{template_id}",
+        summary="Replace a template: writes a new immutable version",
+        responses=problems(
+            (403, "Built-in templates are read-only"),
+            (409, "Another request is changing the template; try again"),
+        ),
+    )
     def update_template(template_id: str, body: TemplateInput, tenant: Tenant) -> Template:
         return templates().update(tenant, template_id, body)
 
     @router.delete(
-        "/{template_id}", status_code=204, response_class=Response, summary="Delete a template and its versions"
+        "/{template_id}",
+        status_code=204,
+        response_class=Response,
+        summary="Delete a template and its versions",
+        responses=problems((403, "Built-in templates are read-only")),
     )
     def delete_template(template_id: str, tenant: Tenant) -> Response:
         templates().delete(tenant, template_id)

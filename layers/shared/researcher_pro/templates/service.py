@@ -9,10 +9,7 @@ missing, mistyped or unknown variable as `body.variables.<name>`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cached_property
@@ -21,7 +18,9 @@ from typing import Any
 
 from researcher_pro.core.clock import rfc3339
 from researcher_pro.core.errors import Conflict, Forbidden, InvalidCursor, InvalidInput, NotFound
+from researcher_pro.core.ids import BUILTIN_TEMPLATE_PREFIX, TEMPLATE, is_builtin_template_id, is_template_id
 from researcher_pro.core.models import Page
+from researcher_pro.core.pagination import Cursors
 from researcher_pro.templates import sandbox as template_rendering
 from researcher_pro.templates.models import (
     RenderedSection,
@@ -32,7 +31,6 @@ from researcher_pro.templates.models import (
 )
 from researcher_pro.templates.repository import TemplateRepository
 
-BUILTIN_PREFIX = "builtin-"
 MAX_RENDERED_TITLE_CHARS = 500
 ADD_VERSION_ATTEMPTS = 3
 
@@ -61,7 +59,7 @@ class BuiltinCatalog:
                 builtin=True,
                 **body.model_dump(),
             )
-            if not template.id.startswith(BUILTIN_PREFIX) or template.id in templates:
+            if not is_builtin_template_id(template.id) or template.id in templates:
                 raise ValueError(f"built-in template {entry.name}: bad or duplicate id {template.id}")
             templates[template.id] = template
         return dict(sorted(templates.items(), key=lambda item: item[1].name))
@@ -74,15 +72,20 @@ class BuiltinCatalog:
 
 
 class TemplateService:
-    def __init__(self, repo: TemplateRepository, builtins: BuiltinCatalog, max_versions: int = 100) -> None:
+    def __init__(
+        self, repo: TemplateRepository, builtins: BuiltinCatalog, cursors: Cursors, max_versions: int = 100
+    ) -> None:
         self._max_versions = max_versions
         self._repo = repo
         self._builtins = builtins
+        self._cursors = cursors
 
     # --- for other services ----------------------------------------------------------------------
     def resolve(self, tenant: str, template_id: str, version: int | None = None) -> Template:
         """The template at `version` (the latest when None), built-in or the tenant's own."""
-        if template_id.startswith(BUILTIN_PREFIX):
+        if not is_template_id(template_id):  # not an id we issue: missing, without asking storage
+            raise NotFound(_missing(template_id, version))
+        if template_id.startswith(BUILTIN_TEMPLATE_PREFIX):
             builtin = self._builtins.get(template_id)
             if builtin is None or version not in (None, builtin.version):
                 raise NotFound(_missing(template_id, version))
@@ -106,7 +109,7 @@ class TemplateService:
         _check_texts(body)
         now = rfc3339(datetime.now(UTC))
         record = {
-            "id": f"tpl_{uuid.uuid4().hex}",
+            "id": TEMPLATE.new(),
             **_content(body),
             "version": 1,
             "created_at": now,
@@ -141,28 +144,28 @@ class TemplateService:
     def delete(self, tenant: str, template_id: str) -> None:
         """Removes the template and every version of it. Research that used it keeps what was rendered."""
         self._refuse_builtin(template_id)
-        if not self._repo.delete(tenant, template_id):
+        if not TEMPLATE.issued(template_id) or not self._repo.delete(tenant, template_id):
             raise NotFound(_missing(template_id, None))
 
     def list(self, tenant: str, limit: int, cursor: str | None) -> Page[Template]:
         """Built-in templates first (by name), then the tenant's own, newest first; one cursor walks both."""
         builtins = self._builtins.all()
-        offset = _builtin_offset(cursor, len(builtins))
+        offset = self._builtin_offset(cursor, len(builtins))
         if offset is None:
             return self._own_page(tenant, limit, cursor)
         items = builtins[offset : offset + limit]
         after = offset + len(items)
         if after < len(builtins):
-            return Page[Template](items=items, next_cursor=_builtin_cursor(after))
+            return Page[Template](items=items, next_cursor=self._cursors.sign({"builtin": after}))
         if len(items) == limit:
             own, _ = self._repo.list_page(tenant, 1, None)
-            return Page[Template](items=items, next_cursor=_builtin_cursor(after) if own else None)
+            return Page[Template](items=items, next_cursor=self._cursors.sign({"builtin": after}) if own else None)
         own_page = self._own_page(tenant, limit - len(items), None)
         return Page[Template](items=items + own_page.items, next_cursor=own_page.next_cursor)
 
     def versions(self, tenant: str, template_id: str, limit: int, cursor: str | None) -> Page[Template]:
         """Every version, newest first."""
-        if template_id.startswith(BUILTIN_PREFIX):
+        if template_id.startswith(BUILTIN_TEMPLATE_PREFIX):
             if cursor is not None:
                 raise InvalidCursor()
             return Page[Template](items=[self.resolve(tenant, template_id)])
@@ -174,6 +177,19 @@ class TemplateService:
     def _own_page(self, tenant: str, limit: int, cursor: str | None) -> Page[Template]:
         records, next_cursor = self._repo.list_page(tenant, limit, cursor)
         return Page[Template](items=[Template.model_validate(r) for r in records], next_cursor=next_cursor)
+
+    def _builtin_offset(self, cursor: str | None, count: int) -> int | None:
+        """0 for the first page; the built-in offset for a cursor inside the built-ins; None for a cursor in the
+        tenant's own templates (which the repository checks)."""
+        if cursor is None:
+            return 0
+        position = self._cursors.open(cursor)
+        if set(position) != {"builtin"}:
+            return None
+        offset = position["builtin"]
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 < offset <= count:
+            raise InvalidCursor()
+        return offset
 
     def _refuse_builtin(self, template_id: str) -> None:
         if self._builtins.get(template_id) is not None:
@@ -258,25 +274,3 @@ def _content(body: TemplateInput) -> dict[str, Any]:
 
 def _missing(template_id: str, version: int | None) -> str:
     return f"no template {template_id}" + (f" version {version}" if version is not None else "")
-
-
-def _builtin_cursor(offset: int) -> str:
-    raw = json.dumps({"builtin": offset}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _builtin_offset(cursor: str | None, count: int) -> int | None:
-    """0 for the first page; the built-in offset for a cursor inside the built-ins; None for a cursor in the
-    tenant's own templates (which the repository checks)."""
-    if cursor is None:
-        return 0
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
-        raise InvalidCursor() from error
-    if isinstance(decoded, dict) and set(decoded) == {"builtin"}:
-        offset = decoded["builtin"]
-        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 < offset <= count:
-            raise InvalidCursor()
-        return offset
-    return None

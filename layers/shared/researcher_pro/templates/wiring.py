@@ -13,7 +13,11 @@ if TYPE_CHECKING:
 
 @cache
 def template_service(settings: Settings) -> TemplateService:
+    from researcher_pro.core.wiring import list_cursors
     from researcher_pro.templates.repository import TemplateRepository
     from researcher_pro.templates.service import BuiltinCatalog, TemplateService
 
-    return TemplateService(TemplateRepository(settings.data_table), BuiltinCatalog(), settings.max_template_versions)
+    cursors = list_cursors(settings)
+    return TemplateService(
+        TemplateRepository(settings.data_table, cursors), BuiltinCatalog(), cursors, settings.max_template_versions
+    )

@@ -6,6 +6,8 @@ from pydantic import BaseModel, Field
 
 from researcher_pro.core.models import Usage
 
+MAX_DAYS = 366  # the longest window a usage report covers
+
 
 class UsageDay(Usage):
     date: str

@@ -8,10 +8,9 @@ from researcher_pro.access.budgets import DailyBudgets
 from researcher_pro.core.errors import InvalidInput
 from researcher_pro.core.models import Usage
 from researcher_pro.tasks.repository import USAGE_FIELDS
-from researcher_pro.usage.models import DailyBudget, UsageDay, UsageReport
+from researcher_pro.usage.models import MAX_DAYS, DailyBudget, UsageDay, UsageReport
 from researcher_pro.usage.repository import UsageRepository
 
-MAX_DAYS = 366
 DEFAULT_DAYS = 30
 
 

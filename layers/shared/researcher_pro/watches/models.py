@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, create_model
 
-from researcher_pro.core.models import Status, StrictInput, optional_fields
+from researcher_pro.core.models import NOT_BLANK, TRIMMED, Status, StrictInput, optional_fields
 from researcher_pro.research.models import Depth, Recency, ResearchRequest, SourceKind
 
 # The research a watch runs: exactly the fields of a research request.
 RESEARCH_PARAMS = frozenset(ResearchRequest.model_fields)
 
-ScheduleText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
-WebhookUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+ScheduleText = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NOT_BLANK), TRIMMED]
+WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=NOT_BLANK), TRIMMED]
 RunTrigger = Literal["baseline", "schedule", "manual"]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from researcher_pro.core.aws import applied, client, failed_conditions, from_item, to_attr, to_item
 from researcher_pro.core.errors import InvalidCursor
-from researcher_pro.core.pagination import decode_cursor, encode_cursor, newest_first_page
+from researcher_pro.core.pagination import Cursors, newest_first_page
 
 DUE_SHARDS = 4  # spreads the due index over a few partitions; the scheduler reads them all
 META = "META"
@@ -43,8 +43,9 @@ def run_sort_key(started_at: str, research_id: str) -> str:
 
 
 class WatchRepository:
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, cursors: Cursors) -> None:
         self._table = table
+        self._cursors = cursors
         self._db = client("dynamodb")
 
     # --- reads -----------------------------------------------------------------------------------
@@ -54,7 +55,7 @@ class WatchRepository:
 
     def list_page(self, tenant: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         partition = watch_list_pk(tenant)
-        items, next_cursor = newest_first_page(self._db, self._table, partition, limit, cursor)
+        items, next_cursor = newest_first_page(self._db, self._table, partition, limit, cursor, self._cursors)
         return [from_item(i) for i in items], next_cursor
 
     def runs(
@@ -70,7 +71,7 @@ class WatchRepository:
             "Limit": limit + lookahead,
             "ConsistentRead": True,
         }
-        start = decode_cursor(cursor, "pk", partition)
+        start = self._cursors.decode(cursor, "pk", partition)
         if start:
             if not start["sk"]["S"].startswith(RUN_PREFIX):
                 raise InvalidCursor()
@@ -81,7 +82,7 @@ class WatchRepository:
         more = bool(older) or "LastEvaluatedKey" in reply
         next_cursor = None
         if more and page:
-            next_cursor = encode_cursor({"pk": {"S": partition}, "sk": {"S": page[-1]["sk"]}})
+            next_cursor = self._cursors.encode({"pk": {"S": partition}, "sk": {"S": page[-1]["sk"]}})
         return page, older, next_cursor
 
     def due(self, now: int, limit: int) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 
 from researcher_pro.access.dependencies import IdempotencyKey, Starts, Tenant
 from researcher_pro.core.models import Page
+from researcher_pro.core.problems import problems
 from researcher_pro.core.query import Cursor, Limit
 from researcher_pro.watches.models import Watch, WatchCreated, WatchRequest, WatchRun, WatchUpdate
 
@@ -27,6 +28,10 @@ def watches_router(watches: Callable[[], WatchService]) -> APIRouter:
         status_code=201,
         response_model=WatchCreated,
         summary="Create a watch: its baseline run starts now, then it re-runs on its schedule",
+        description="The research parameters are a research request's (one of `query` or `template_id`). "
+        "`schedule` is an EventBridge expression in UTC, `rate(N minutes|hours|days)` or `cron(...)` with six "
+        "fields, that fires no more often than the deployment allows (one hour by default); `webhook_url` is "
+        "https and resolves only to public addresses. Anything else is 422 saying why.",
     )
     def create_watch(body: WatchRequest, tenant: Tenant, starts: Starts, idempotency_key: IdempotencyKey = None) -> Any:
         return starts.run(
@@ -48,7 +53,10 @@ def watches_router(watches: Callable[[], WatchService]) -> APIRouter:
     @router.patch(
         "/{watch_id}",
         summary="Change a watch's schedule, enabled flag, research parameters or webhook",
-        description="`webhook_secret` is present only when this change gave the watch its first webhook.",
+        description="Only the fields sent change; `null` clears an optional one. The research parameters are "
+        "checked together as a research request would be (one of `query` or `template_id`). "
+        "`webhook_secret` is present only when this change gave the watch its first webhook.",
+        responses=problems((409, "The watch kept changing while being updated; try again")),
     )
     def update_watch(watch_id: WatchId, body: WatchUpdate, tenant: Tenant) -> WatchCreated:
         return watches().update(tenant, watch_id, body)

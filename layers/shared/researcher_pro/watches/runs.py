@@ -8,12 +8,12 @@ tick: every recorded run gets exactly one research.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from researcher_pro.core.clock import epoch_rfc3339
 from researcher_pro.core.errors import DomainError
+from researcher_pro.core.ids import RESEARCH
 from researcher_pro.core.observability import logger
 from researcher_pro.watches.repository import WatchRepository
 
@@ -35,7 +35,7 @@ class WatchRuns:
         """A run of `watch` to record now, with its research id chosen up front."""
         return {
             "watch_id": watch["id"],
-            "research_id": f"res_{uuid.uuid4().hex}",
+            "research_id": RESEARCH.new(),
             "trigger": trigger,
             "started_at": epoch_rfc3339(now),
             # The research parameters as they were when the run was due, so a resumed start runs exactly them.

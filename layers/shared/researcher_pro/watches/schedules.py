@@ -47,7 +47,8 @@ class Schedule:
             elapsed = (moment - anchor).total_seconds()
             periods = 1 if elapsed < 0 else int(elapsed // self.rate_seconds) + 1
             return anchor.astimezone(UTC) + timedelta(seconds=periods * self.rate_seconds)
-        assert self._cron is not None
+        if self._cron is None:
+            raise InvalidSchedule(f"{self.expression} has neither a rate nor a cron")
         if self._last_weekday:
             return _next_last_weekday(self._cron, moment)
         return _next_cron(self._cron, moment)

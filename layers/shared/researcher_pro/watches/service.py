@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import secrets
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 
 from researcher_pro.core.clock import epoch_rfc3339
 from researcher_pro.core.errors import Conflict, InvalidInput, NotFound
+from researcher_pro.core.ids import WATCH
 from researcher_pro.core.models import Page
 from researcher_pro.research.models import ResearchRequest
 from researcher_pro.watches.history import RunHistory
@@ -56,7 +56,7 @@ class WatchService:
         if body.webhook_url:
             self._webhooks.check(body.webhook_url)
         request = ResearchRequest.model_validate(body.model_dump(include=set(RESEARCH_PARAMS), exclude_unset=True))
-        watch_id = f"wat_{uuid.uuid4().hex}"
+        watch_id = WATCH.new()
         created = epoch_rfc3339(now)
         secret = f"whsec_{secrets.token_urlsafe(32)}" if body.webhook_url else None
         watch: dict[str, Any] = {
@@ -166,7 +166,7 @@ class WatchService:
         return int(changes["next_run_at"])
 
     def delete(self, tenant: str, watch_id: str) -> None:
-        if not self._repo.delete(tenant, watch_id):
+        if not WATCH.issued(watch_id) or not self._repo.delete(tenant, watch_id):
             raise NotFound(f"no watch {watch_id}")
 
     def run_now(self, tenant: str, watch_id: str) -> WatchRun:
@@ -201,7 +201,8 @@ class WatchService:
         return schedule
 
     def _record(self, tenant: str, watch_id: str) -> dict[str, Any]:
-        record = self._repo.get(tenant, watch_id)
+        # An id we could not have issued is missing without asking storage.
+        record = self._repo.get(tenant, watch_id) if WATCH.issued(watch_id) else None
         if record is None:
             raise NotFound(f"no watch {watch_id}")
         return record

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 
 @cache
 def watch_repository(settings: Settings) -> WatchRepository:
+    from researcher_pro.core.wiring import list_cursors
     from researcher_pro.watches.repository import WatchRepository
 
-    return WatchRepository(settings.data_table)
+    return WatchRepository(settings.data_table, list_cursors(settings))
 
 
 @cache
