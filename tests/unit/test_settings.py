@@ -28,7 +28,7 @@ def test_values_are_converted_and_checked() -> None:
     [
         ("RP_ANALYSIS_CHUNK_CHARS", "10"),
         ("RP_REPORT_URL_TTL_SECONDS", "86400"),
-        ("RP_PERPLEXITY_API", "other"),
+        ("RP_PROVIDER_TIMEOUT_SECONDS", "soon"),
         ("RP_MAX_STEP_ATTEMPTS", "three"),
         ("RP_WEBHOOK_ALLOW_LOOPBACK", "maybe"),
     ],

@@ -1,6 +1,6 @@
 """The providers a worker calls, built from the settings: online when their keys are set, offline otherwise.
 
-The provider modules are imported inside these functions: openai and httpx are heavy, and only the
+The provider modules are imported inside these functions: the openai and perplexity SDKs are heavy, and only the
 worker (and the watches' webhook sender) ever calls out.
 """
 
@@ -30,18 +30,12 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 @cache
 def web_search(settings: Settings) -> SearchProvider | None:
-    """Perplexity, or None when there is no key (research then searches the tenant's documents)."""
+    """Perplexity's Search API, or None when there is no key (research then searches the tenant's documents)."""
     if settings.offline_search:
         return None
     from researcher_pro.providers.perplexity import PerplexitySearch
 
-    return PerplexitySearch(
-        settings.perplexity_api_key,
-        settings.perplexity_base_url,
-        settings.perplexity_model,
-        settings.perplexity_api,
-        retry_policy(settings),
-    )
+    return PerplexitySearch(settings.perplexity_api_key, settings.perplexity_base_url, retry_policy(settings))
 
 
 @cache
