@@ -22,6 +22,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from benchmarks.common import median, percentile, rounded
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
+from tests.fakes.search_index import SearchIndex
+from tests.fakes.web import FakeWeb
 from tests.harness import Cloud
 
 CALL_DELAY_S = 0.3
@@ -80,7 +82,8 @@ async def measure_subscribers(cloud: Cloud, subscribers: int, runs: int) -> dict
 
 
 def measure() -> dict[str, Any]:
-    openai, perplexity = FakeOpenAI(), FakePerplexity()
+    web = FakeWeb()  # what the fake Search API searches (its pages are never read)
+    openai, perplexity = FakeOpenAI(), FakePerplexity(SearchIndex(web.search_documents()))
     openai.script.delay = perplexity.script.delay = CALL_DELAY_S
     env = {
         "OPENAI_API_KEY": "sk-test",
@@ -95,6 +98,7 @@ def measure() -> dict[str, Any]:
     finally:
         openai.close()
         perplexity.close()
+        web.close()
     one = figures["subscribers_1"]
     return {
         "fake_call_delay_s": CALL_DELAY_S,

@@ -19,6 +19,8 @@ from typing import Any
 
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
+from tests.fakes.search_index import SearchIndex
+from tests.fakes.web import FakeWeb
 from tests.harness import TERMINAL, Cloud
 
 RUNS = 200
@@ -51,7 +53,8 @@ def request(index: int) -> dict[str, Any]:
 
 
 def measure(runs: int = RUNS) -> dict[str, Any]:
-    openai, perplexity = FakeOpenAI(), FakePerplexity()
+    web = FakeWeb()  # what the fake Search API searches (its pages are never read)
+    openai, perplexity = FakeOpenAI(), FakePerplexity(SearchIndex(web.search_documents()))
     openai.script.delay = perplexity.script.delay = CALL_DELAY_S
     env = {
         "OPENAI_API_KEY": "sk-test",
@@ -74,6 +77,7 @@ def measure(runs: int = RUNS) -> dict[str, Any]:
         cloud.stop()
         openai.close()
         perplexity.close()
+        web.close()
     statuses = [f.get("status") for f in finals.values()]
     failures: dict[str, int] = {}
     for final in finals.values():

@@ -1,10 +1,10 @@
 """Worker throughput: a research run with its sub-questions handled one at a time vs concurrently.
 
 The model and search APIs are the fake servers from tests/fakes, every call taking CALL_DELAY_S.
-Only the search and analyze steps fan out over sub-questions; plan and synthesize are one call each.
-The target is judged on the search step as the worker runs it (`elapsed_ms` in its progress event:
-claim to commit). Also reported: the fan-out from the event timestamps (search and analyze including
-the queue hop before each) and each run's wall time.
+Only the analyze step fans out over sub-questions; the search step asks all of them in one Search API
+request, and plan and synthesize are one call each. The target is judged on the analyze step as the worker
+runs it (`elapsed_ms` in its progress event: claim to commit). Also reported: the fan-out from the event
+timestamps (search and analyze including the queue hop before each) and each run's wall time.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 from benchmarks.common import median, rounded
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
+from tests.fakes.search_index import SearchIndex
+from tests.fakes.web import FakeWeb
 from tests.harness import Cloud
 
 CALL_DELAY_S = 0.2
@@ -109,7 +111,8 @@ def measure_mode(openai: FakeOpenAI, perplexity: FakePerplexity, concurrency: in
 
 
 def measure(runs: int = RUNS) -> dict[str, Any]:
-    openai, perplexity = FakeOpenAI(), FakePerplexity()
+    web = FakeWeb()  # what the fake Search API searches (its pages are never read)
+    openai, perplexity = FakeOpenAI(), FakePerplexity(SearchIndex(web.search_documents()))
     try:
         openai.script.delay = perplexity.script.delay = CALL_DELAY_S
         modes = {name: measure_mode(openai, perplexity, level, runs) for name, level in CONCURRENCY.items()}
@@ -117,6 +120,7 @@ def measure(runs: int = RUNS) -> dict[str, Any]:
     finally:
         openai.close()
         perplexity.close()
+        web.close()
     sequential, concurrent = modes["sequential"], modes["concurrent"]
     speedup = sequential["median_run_s"] / concurrent["median_run_s"]
     fanout_speedup = sequential["median_fanout_s"] / concurrent["median_fanout_s"]
@@ -135,10 +139,10 @@ def measure(runs: int = RUNS) -> dict[str, Any]:
         "speedup_search_step": rounded(search_speedup, 2),
         "speedup_analyze_step": rounded(analyze_speedup, 2),
         "target": {
-            "description": f"the search step at least {MIN_SPEEDUP}x faster with sub-question concurrency "
+            "description": f"the analyze step at least {MIN_SPEEDUP}x faster with sub-question concurrency "
             f"{CONCURRENCY['concurrent']} than with 1, for a standard-depth run (fan-out with queue hops and "
             "whole-run speedups are reported, not judged)",
             "min_speedup": MIN_SPEEDUP,
-            "met": search_speedup >= MIN_SPEEDUP,
+            "met": analyze_speedup >= MIN_SPEEDUP,
         },
     }

@@ -48,7 +48,6 @@ def faithful_openai() -> Iterator[FakeOpenAI]:
 def fakes(fake_openai: FakeOpenAI, fake_perplexity: FakePerplexity) -> Iterator[tuple[FakeOpenAI, FakePerplexity]]:
     fake_openai.reset()
     fake_perplexity.reset()
-    fake_perplexity.failed_runs = 0
     yield fake_openai, fake_perplexity
     fake_openai.reset()
     fake_perplexity.reset()

@@ -15,7 +15,6 @@ PARAMETERS_FROM_ENV = {
     "RP_OPENAI_MODEL": "OpenAIModel",
     "PERPLEXITY_API_KEY": "PerplexityApiKey",
     "PERPLEXITY_BASE_URL": "PerplexityBaseUrl",
-    "RP_PERPLEXITY_MODEL": "PerplexityModel",
 }
 
 

@@ -122,21 +122,19 @@ def test_html_from_hostile_sources_shows_their_markup_as_text(online_cloud: Clou
     _, perplexity = fakes
     perplexity.extra_results = [
         {
-            "id": 8,
             "title": "](javascript:alert(1))\n\n# Not a heading",
             "url": "javascript:alert(1)",
             "snippet": "A link that must never be clickable.",
             "date": None,
-            "source": "web",
+            "last_updated": None,
         },
         # Listed last, so the (fake) model quotes its title in every section it writes.
         {
-            "id": 7,
             "title": f"Pwned {SCRIPT}",
             "url": "https://evil.example/x",
             "snippet": f"Looks harmless {IMG} and {SCRIPT}",
             "date": "2026-09-30",
-            "source": "web",
+            "last_updated": None,
         },
     ]
     research = finished_research(online_cloud, depth="quick")

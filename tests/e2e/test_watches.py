@@ -20,22 +20,42 @@ from websockets.sync.client import connect
 from tests.conftest import ONLINE_OVERRIDES
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
+from tests.fakes.search_index import SearchDocument, SearchIndex
 from tests.harness import Cloud
 
 pytestmark = pytest.mark.e2e
 
 
-class ChangingPerplexity(FakePerplexity):
-    """From `edition` 1 on, each question's second source is replaced by a new page."""
+SUBSIDY_PAGES = (
+    SearchDocument(
+        url="https://example.org/eu/heat-pump-subsidies",
+        title="Heat pump subsidies in the EU",
+        text="Most EU member states subsidise heat pumps for homes. Grants cover part of the installation.",
+    ),
+    SearchDocument(
+        url="https://example.org/de/heat-pump-grants",
+        title="German heat pump subsidies",
+        text="Germany pays heat pump subsidies of up to 70 percent under its building energy law in the EU.",
+    ),
+    SearchDocument(
+        url="https://example.com/fr/heat-pump-bonus",
+        title="France's heat pump bonus",
+        text="France gives households a heat pump bonus; EU rules allow such subsidies for efficient heating.",
+    ),
+)
+SUBSIDY_UPDATE = SearchDocument(
+    url="https://news.example.net/de/heat-pump-subsidies-cut",
+    title="An update",
+    text="Germany cut its heat pump subsidies this month, a first among large EU states.",
+)
 
-    edition = 0
 
-    def results(self, question: str) -> list[dict[str, Any]]:
-        found = super().results(question)
-        if self.edition:
-            digest = hashlib.sha256(question.encode()).hexdigest()[:8]
-            found[1] = {**found[1], "url": f"https://news.example.net/{digest}/update", "title": "An update"}
-        return found
+def subsidy_web(edition: int = 0) -> SearchIndex:
+    """The web the watch searches: from edition 1 on, its German page is replaced by a news page."""
+    pages = list(SUBSIDY_PAGES)
+    if edition:
+        pages[1] = SUBSIDY_UPDATE
+    return SearchIndex(pages)
 
 
 class Receiver:
@@ -86,8 +106,8 @@ class Receiver:
 
 
 @pytest.fixture(scope="module")
-def perplexity() -> Iterator[ChangingPerplexity]:
-    server = ChangingPerplexity()
+def perplexity() -> Iterator[FakePerplexity]:
+    server = FakePerplexity(subsidy_web())
     yield server
     server.close()
 
@@ -100,7 +120,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def cloud(perplexity: ChangingPerplexity) -> Iterator[Cloud]:
+def cloud(perplexity: FakePerplexity) -> Iterator[Cloud]:
     openai = FakeOpenAI()
     with Cloud(
         {
@@ -164,7 +184,7 @@ def test_unsafe_webhooks_and_bad_schedules_are_refused_and_nothing_is_stored(clo
 
 
 def test_a_watch_reports_what_changed_and_an_unchanged_rerun_costs_less(
-    cloud: Cloud, perplexity: ChangingPerplexity, receiver: Receiver
+    cloud: Cloud, perplexity: FakePerplexity, receiver: Receiver
 ) -> None:
     # A client following everything of the tenant over the WebSocket API (max_queue=None: the test
     # reads it only at the end, and a full queue would hold back the pushes).
@@ -193,7 +213,7 @@ def test_a_watch_reports_what_changed_and_an_unchanged_rerun_costs_less(
     assert notice["watch_id"] == watch["id"] and notice["status"] == "succeeded" and notice["diff"] is None
 
     # The web changes; the ticker's scheduler starts the next run a minute after creation.
-    perplexity.edition = 1
+    perplexity.index = subsidy_web(edition=1)
     scheduled = wait_for_run(cloud, watch["id"], "schedule")
     paused = cloud.http.patch(f"/v1/watches/{watch['id']}", json={"enabled": False})
     assert paused.status_code == 200 and paused.json()["next_run_at"] is None

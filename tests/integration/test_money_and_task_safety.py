@@ -258,10 +258,10 @@ def test_a_running_task_is_held_to_the_daily_budget_request_by_request(stack: St
     search.model = "m"
     from researcher_pro.providers.base import SearchQuery
 
-    meter.search(search, SearchQuery("one"))  # type: ignore[arg-type]
-    meter.search(search, SearchQuery("two"))  # type: ignore[arg-type]
+    meter.search(search, SearchQuery(("one",)))  # type: ignore[arg-type]
+    meter.search(search, SearchQuery(("two",)))  # type: ignore[arg-type]
     with pytest.raises(BudgetExceeded, match="daily budget"):
-        meter.search(search, SearchQuery("three"))  # type: ignore[arg-type]
+        meter.search(search, SearchQuery(("three",)))  # type: ignore[arg-type]
     assert search.requests == 2
     assert BudgetRepository(settings.data_table).committed(name, utc_day(time.time())) <= 0.01
     repo.delete(name, task_id)

@@ -64,9 +64,10 @@ class MemoryBills:
 
 
 class Search:
-    """A search provider behind the real retry loop: `bad` answers that do not parse, then good ones."""
+    """A search provider behind the real retry loop, billed per request as the Search API bills: `bad`
+    answers that do not parse, then good ones."""
 
-    provider, model = "perplexity", "sonar"
+    provider, model = "perplexity", "perplexity-search"
 
     def __init__(self, bad: int = 0) -> None:
         self.requests = 0
@@ -75,7 +76,7 @@ class Search:
     def search(self, query: SearchQuery, deadline: float, spend: Spend) -> dict[str, Any]:
         def attempt(timeout: float, report: Any) -> dict[str, Any]:
             self.requests += 1
-            report(Answered(input_tokens=1000, output_tokens=500))
+            report(Answered(requests=1))
             if self.bad:
                 self.bad -= 1
                 raise Retryable("the body is not JSON", bad_output=True)
@@ -85,8 +86,8 @@ class Search:
         return call_with_retries(attempt, name="search", policy=policy, deadline=deadline, spend=spend)
 
 
-PRICES = {"sonar": ModelPrice(input_per_million=1.0, output_per_million=1.0, per_request=0.005)}
-ONE_REQUEST = {"input_tokens": 1000, "output_tokens": 500, "model_calls": 1, "cost_usd": 0.0065}
+PRICES = {"perplexity-search": ModelPrice(per_request=0.005)}
+ONE_REQUEST = {"input_tokens": 0, "output_tokens": 0, "model_calls": 1, "cost_usd": 0.005}
 
 
 def meter(cache: MemoryCache, bills: MemoryBills, tenant: str = "t1", budget: float | None = None) -> Meter:
@@ -105,7 +106,7 @@ def meter(cache: MemoryCache, bills: MemoryBills, tenant: str = "t1", budget: fl
 def test_a_call_is_billed_once_and_then_served_from_the_cache() -> None:
     cache = MemoryCache()
     bills, search = MemoryBills(cache), Search()
-    query = SearchQuery("heat pumps")
+    query = SearchQuery(("heat pumps",))
     first = meter(cache, bills).search(search, query)
     second = meter(cache, bills).search(search, query)
     assert first == second and search.requests == 1
@@ -115,8 +116,8 @@ def test_a_call_is_billed_once_and_then_served_from_the_cache() -> None:
 def test_the_cache_is_scoped_to_the_tenant() -> None:
     cache = MemoryCache()
     bills, search = MemoryBills(cache), Search()
-    meter(cache, bills, tenant="a").search(search, SearchQuery("q"))
-    meter(cache, bills, tenant="b").search(search, SearchQuery("q"))
+    meter(cache, bills, tenant="a").search(search, SearchQuery(("q",)))
+    meter(cache, bills, tenant="b").search(search, SearchQuery(("q",)))
     assert search.requests == 2
 
 
@@ -124,47 +125,47 @@ def test_answers_retried_for_bad_output_are_each_billed() -> None:
     cache = MemoryCache()
     bills, search = MemoryBills(cache), Search(bad=2)
     metered = meter(cache, bills)
-    metered.search(search, SearchQuery("q"))
+    metered.search(search, SearchQuery(("q",)))
     assert search.requests == 3
-    assert bills.entries == [{"input_tokens": 3000, "output_tokens": 1500, "model_calls": 3, "cost_usd": 0.0195}]
-    assert metered.spent_usd == pytest.approx(0.0195)
+    assert bills.entries == [{"input_tokens": 0, "output_tokens": 0, "model_calls": 3, "cost_usd": 0.015}]
+    assert metered.spent_usd == pytest.approx(0.015)
 
 
 def test_a_call_that_fails_after_answers_still_bills_them_and_caches_nothing() -> None:
     cache = MemoryCache()
     bills, search = MemoryBills(cache), Search(bad=5)
     with pytest.raises(ProviderBadOutput):
-        meter(cache, bills).search(search, SearchQuery("q"))
+        meter(cache, bills).search(search, SearchQuery(("q",)))
     assert search.requests == 3
-    assert bills.entries == [{"input_tokens": 3000, "output_tokens": 1500, "model_calls": 3, "cost_usd": 0.0195}]
+    assert bills.entries == [{"input_tokens": 0, "output_tokens": 0, "model_calls": 3, "cost_usd": 0.015}]
     assert cache.items == {}
 
 
 def test_a_call_that_could_go_over_budget_is_not_made() -> None:
     cache = MemoryCache()
     bills, search = MemoryBills(cache), Search()
-    metered = meter(cache, bills, budget=0.01)
-    metered.search(search, SearchQuery("one"))
+    metered = meter(cache, bills, budget=0.008)
+    metered.search(search, SearchQuery(("one",)))
     with pytest.raises(BudgetExceeded, match="budget"):
-        metered.search(search, SearchQuery("two"))
-    assert search.requests == 1 and metered.spent_usd == pytest.approx(0.0065)
+        metered.search(search, SearchQuery(("two",)))
+    assert search.requests == 1 and metered.spent_usd == pytest.approx(0.005)
 
 
 def test_the_budget_holds_across_retries_of_one_call() -> None:
     # Room for one attempt's worst case, not two: the retry of a bad answer is not made.
     cache = MemoryCache()
     bills, search = MemoryBills(cache), Search(bad=1)
-    metered = meter(cache, bills, budget=0.012)
+    metered = meter(cache, bills, budget=0.008)
     with pytest.raises(BudgetExceeded):
-        metered.search(search, SearchQuery("q"))
+        metered.search(search, SearchQuery(("q",)))
     assert search.requests == 1
-    assert bills.entries == [ONE_REQUEST] and metered.spent_usd <= 0.012
+    assert bills.entries == [ONE_REQUEST] and metered.spent_usd <= 0.008
 
 
 def test_a_bill_that_cannot_be_written_fails_loudly_and_the_retry_bills_it_from_the_cache() -> None:
     cache = MemoryCache()
     bills, search = MemoryBills(cache, refusals=1), Search()
-    query = SearchQuery("q")
+    query = SearchQuery(("q",))
     with pytest.raises(WriteContention):
         meter(cache, bills).search(search, query)
     assert bills.entries == [] and search.requests == 1
@@ -177,12 +178,12 @@ def test_a_bill_that_cannot_be_written_fails_loudly_and_the_retry_bills_it_from_
 
 def test_two_retries_racing_for_an_unbilled_answer_bill_it_once() -> None:
     cache = MemoryCache()
-    cache.keep_unbilled("t1", _key(SearchQuery("q")), {"results": []}, ONE_REQUEST)
+    cache.keep_unbilled("t1", _key(SearchQuery(("q",))), {"results": []}, ONE_REQUEST)
     barrier = threading.Barrier(2)
 
     def retry() -> None:
         barrier.wait()
-        meter(cache, bills).search(Search(), SearchQuery("q"))
+        meter(cache, bills).search(Search(), SearchQuery(("q",)))
 
     bills = MemoryBills(cache)
     threads = [threading.Thread(target=retry) for _ in range(2)]
@@ -196,4 +197,4 @@ def test_two_retries_racing_for_an_unbilled_answer_bill_it_once() -> None:
 def _key(query: SearchQuery) -> str:
     from researcher_pro.tasks.metering import request_key
 
-    return request_key("perplexity", "sonar", query.as_request())
+    return request_key("perplexity", "perplexity-search", query.as_request())

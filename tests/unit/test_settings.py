@@ -37,7 +37,7 @@ def test_page_reading_settings() -> None:
     [
         ("RP_ANALYSIS_CHUNK_CHARS", "10"),
         ("RP_REPORT_URL_TTL_SECONDS", "86400"),
-        ("RP_PERPLEXITY_API", "other"),
+        ("RP_PROVIDER_TIMEOUT_SECONDS", "soon"),
         ("RP_MAX_STEP_ATTEMPTS", "three"),
         ("RP_WEBHOOK_ALLOW_LOOPBACK", "maybe"),
         ("RP_FETCH_ALLOW_LOOPBACK", "maybe"),

@@ -38,9 +38,8 @@ DEFAULT_PRICES: dict[str, dict[str, float]] = {
     "gpt-4o-mini": {"input_per_million": 0.15, "output_per_million": 0.60},
     "gpt-4o": {"input_per_million": 2.50, "output_per_million": 10.00},
     "gpt-4.1-mini": {"input_per_million": 0.40, "output_per_million": 1.60},
-    "sonar": {"input_per_million": 1.00, "output_per_million": 1.00, "per_request": 0.005},
-    "sonar-pro": {"input_per_million": 3.00, "output_per_million": 15.00, "per_request": 0.006},
-    "perplexity/sonar": {"input_per_million": 1.00, "output_per_million": 1.00, "per_request": 0.005},
+    # Perplexity's Search API: $5 per 1000 requests, whatever the number of queries or results; no tokens.
+    "perplexity-search": {"per_request": 0.005},
     "offline": {},
 }
 
@@ -68,8 +67,6 @@ class Settings:
     openai_model: str = "gpt-4o-mini"
     perplexity_api_key: str = ""
     perplexity_base_url: str = "https://api.perplexity.ai"
-    perplexity_model: str = "perplexity/sonar"
-    perplexity_api: Literal["agent", "sonar"] = "agent"
 
     # Provider call policy.
     provider_timeout_seconds: float = 60.0
@@ -204,6 +201,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "fetch_max_bytes": (64 * 1024, 50 * 1024 * 1024),
     "fetch_timeout_seconds": (1, 60),
     "page_cache_ttl_seconds": (60, 30 * 86_400),
+    # Perplexity's Search API returns at most 20 results a query.
+    "search_results_per_question": (1, 20),
 }
 
 # Settings whose environment variable is not RP_<FIELD>: the providers' own conventional names.

@@ -2,28 +2,81 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel
+
+# Perplexity's Search API takes at most this many queries in one request.
+MAX_QUERIES_PER_REQUEST = 5
+MAX_RESULTS_PER_QUERY = 20
+Recency = Literal["hour", "day", "week", "month", "year"]
+RECENCIES = frozenset(get_args(Recency))
 
 
 @dataclass(frozen=True)
 class SearchQuery:
-    question: str
-    recency: str | None = None
+    """One search request: up to MAX_QUERIES_PER_REQUEST queries sharing their filters. It is one billed
+    request and one cache entry, so a query set longer than one request allows is refused, not split here:
+    the caller makes several (`search_requests`), and a retried step then pays again only for the requests
+    that had not been answered. Its data is `{"results": [[Retrieved as dict, ...] for each query, in order]}`.
+
+    `domains` is an allowlist ("a.org") or a denylist ("-b.org"), never both, as the Search API takes it.
+    """
+
+    queries: tuple[str, ...]
+    recency: Recency | None = None
     domains: tuple[str, ...] = ()
-    max_results: int = 8
+    max_results: int = 8  # per query
+    max_tokens_per_page: int = 1024  # of each page's text (about 4 characters a token)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.queries, str):
+            raise TypeError("queries is a tuple of queries, not one string")
+        # Frozen and a cache key: lists given for tuples would make it unhashable.
+        object.__setattr__(self, "queries", tuple(self.queries))
+        object.__setattr__(self, "domains", tuple(self.domains))
+        if not 1 <= len(self.queries) <= MAX_QUERIES_PER_REQUEST:
+            raise ValueError(f"a search request has 1 to {MAX_QUERIES_PER_REQUEST} queries, not {len(self.queries)}")
+        if not all(q.strip() for q in self.queries):
+            raise ValueError("a search query cannot be empty")
+        if self.recency is not None and self.recency not in RECENCIES:
+            raise ValueError(f"recency must be one of {', '.join(sorted(RECENCIES))}")
+        excluded = [d.startswith("-") for d in self.domains]
+        if any(excluded) and not all(excluded):
+            raise ValueError("domains are either allowed or excluded (-), never both")
+        if not 1 <= self.max_results <= MAX_RESULTS_PER_QUERY:
+            raise ValueError(f"max_results must be from 1 to {MAX_RESULTS_PER_QUERY}")
+        if self.max_tokens_per_page < 1:
+            raise ValueError("max_tokens_per_page must be positive")
 
     def as_request(self) -> dict[str, Any]:
         return {
-            "question": self.question,
+            "queries": list(self.queries),
             "recency": self.recency,
             "domains": list(self.domains),
             "max_results": self.max_results,
+            "max_tokens_per_page": self.max_tokens_per_page,
         }
+
+
+def search_requests(
+    queries: Sequence[str],
+    recency: Recency | None = None,
+    domains: Sequence[str] = (),
+    max_results: int = 8,
+    max_tokens_per_page: int = 1024,
+) -> list[SearchQuery]:
+    """`queries`, each asked once, in as few requests as the Search API allows, in order."""
+    unique = list(dict.fromkeys(queries))
+    return [
+        SearchQuery(
+            tuple(unique[i : i + MAX_QUERIES_PER_REQUEST]), recency, tuple(domains), max_results, max_tokens_per_page
+        )
+        for i in range(0, len(unique), MAX_QUERIES_PER_REQUEST)
+    ]
 
 
 @dataclass
@@ -106,7 +159,7 @@ class SearchProvider(Protocol):
     model: str
 
     def search(self, query: SearchQuery, deadline: float, spend: Spend) -> dict[str, Any]:
-        """{"results": [Retrieved as dict, ...]}."""
+        """{"results": [[Retrieved as dict, ...] for each of `query.queries`, in order]}: one request."""
         ...
 
 

@@ -1,137 +1,132 @@
-"""Perplexity web search over httpx: the Agent API (default) or legacy Sonar chat completions."""
+"""Perplexity's Search API (`POST /search`) through the official `perplexityai` SDK: ranked web pages with
+their text, several queries in one request, billed per request (no tokens).
+
+Why Search and nothing else: research needs sources and their text, not Perplexity's answer (our own model
+writes that). Search returns up to 20 pages a query with up to `max_tokens_per_page` of each page's text,
+for up to 5 queries a request, at a flat price per request; the Agent API and Sonar return an answer we would
+throw away, fewer and shorter sources, and bill tokens on top.
+
+One request is one attempt under our retry loop (the SDK's own retries are off, so a request is never sent
+twice behind the loop's back) and is billed as soon as Perplexity has answered it, before its body is read.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-import httpx
+import perplexity
+from perplexity import Perplexity
 
 from researcher_pro.core.errors import ProviderRejected
 from researcher_pro.providers.base import Answered, Report, Retrieved, SearchQuery, Spend
 from researcher_pro.providers.retry import Retryable, RetryPolicy, call_with_retries, parse_retry_after
 
-INSTRUCTIONS = (
-    "Search the web for sources that answer the question. Prefer primary and recent sources. "
-    "Answer briefly; the sources matter more than the answer."
-)
-RETRYABLE_AGENT_ERRORS = {"rate_limit_exceeded", "server_error", "overloaded", "timeout", "internal_error"}
+# The price table's name for a Search API request (core/config.py DEFAULT_PRICES): Search has no models.
+SEARCH_MODEL = "perplexity-search"
+SNIPPET_CHARS = 500  # what a source shows; its whole text is its `content`
+MAX_RESPONSE_TOKENS = 1_000_000
 
 
 class PerplexitySearch:
     provider = "perplexity"
+    model = SEARCH_MODEL
 
-    def __init__(self, api_key: str, base_url: str, model: str, api: str, policy: RetryPolicy) -> None:
-        self.model = model
-        self._api = api
+    def __init__(self, api_key: str, base_url: str, policy: RetryPolicy) -> None:
         self._policy = policy
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
-        )
+        # Made with the container, as the worker is the only function that searches.
+        self._client = Perplexity(api_key=api_key, base_url=base_url, max_retries=0, timeout=policy.timeout)
 
     def search(self, query: SearchQuery, deadline: float, spend: Spend) -> dict[str, Any]:
         return call_with_retries(
             lambda timeout, report: self._attempt(query, timeout, report),
-            name=f"Perplexity {self._api}",
+            name="Perplexity Search",
             policy=self._policy,
             deadline=deadline,
             spend=spend,
         )
 
     def _attempt(self, query: SearchQuery, timeout: float, report: Report) -> dict[str, Any]:
-        path, body = self._agent_request(query) if self._api == "agent" else self._sonar_request(query)
-        try:
-            response = self._http.post(path, json=body, timeout=timeout)
-        except httpx.TimeoutException as error:
-            raise Retryable("timed out") from error
-        except httpx.TransportError as error:
-            raise Retryable(f"connection failed: {type(error).__name__}") from error
-        if response.status_code == 429 or response.status_code >= 500:
-            raise Retryable(f"HTTP {response.status_code}", parse_retry_after(response.headers))
-        if response.status_code >= 400:
-            raise ProviderRejected(
-                f"Perplexity refused the request: HTTP {response.status_code}: {response.text[:300]}"
-            )
-        try:
-            payload = response.json()
-        except ValueError as error:
-            report(Answered())  # answered, so billed per request, though unreadable
-            raise Retryable("response is not JSON", bad_output=True) from error
-        if not isinstance(payload, dict):
-            report(Answered())
-            raise Retryable("response is not a JSON object", bad_output=True)
-        usage = payload.get("usage")
-        usage = usage if isinstance(usage, dict) else {}
-        report(
-            Answered(
-                input_tokens=int(usage.get("input_tokens") or usage.get("prompt_tokens") or 0),
-                output_tokens=int(usage.get("output_tokens") or usage.get("completion_tokens") or 0),
-            )
-        )
-        parse = self._agent_results if self._api == "agent" else self._sonar_results
-        results = parse(payload)
-        return {"results": [r.__dict__ for r in results[: query.max_results]]}
-
-    def _filters(self, query: SearchQuery) -> dict[str, Any]:
         filters: dict[str, Any] = {}
         if query.domains:
             filters["search_domain_filter"] = list(query.domains)
         if query.recency:
             filters["search_recency_filter"] = query.recency
-        return filters
+        with _provider_errors():
+            raw = self._client.search.with_raw_response.create(
+                # One query is sent as a string, as the API documents it; several as a list, answered per query.
+                query=query.queries[0] if len(query.queries) == 1 else list(query.queries),
+                max_results=query.max_results,
+                max_tokens_per_page=query.max_tokens_per_page,
+                # The whole response's budget, so that no page gets less than its own budget.
+                max_tokens=min(MAX_RESPONSE_TOKENS, len(query.queries) * query.max_results * query.max_tokens_per_page),
+                timeout=timeout,
+                **filters,
+            )
+        report(Answered(requests=1))  # answered: billed, whatever its body turns out to be
+        try:
+            reply = raw.parse()
+        except ValueError as error:  # the SDK lets the JSON decoding error through
+            raise Retryable("the response is not JSON", bad_output=True) from error
+        grouped = _per_query(getattr(reply, "results", None), len(query.queries))
+        return {"results": [_sources(pages, query.max_results) for pages in grouped]}
 
-    def _agent_request(self, query: SearchQuery) -> tuple[str, dict[str, Any]]:
-        tool: dict[str, Any] = {"type": "web_search"}
-        if filters := self._filters(query):
-            tool["filters"] = filters
-        return "/v1/agent", {
-            "model": self.model,
-            "input": query.question,
-            "instructions": INSTRUCTIONS,
-            "tools": [tool],
-            "max_output_tokens": 512,
-        }
 
-    def _sonar_request(self, query: SearchQuery) -> tuple[str, dict[str, Any]]:
-        return "/chat/completions", {
-            "model": self.model,
-            "messages": [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": query.question}],
-            **self._filters(query),
-        }
+@contextmanager
+def _provider_errors() -> Iterator[None]:
+    """The SDK's exceptions as the retry loop understands them: retry, or give up."""
+    try:
+        yield
+    except perplexity.APIStatusError as error:
+        if error.status_code == 429 or error.status_code >= 500 or error.status_code in (408, 409):
+            raise Retryable(f"HTTP {error.status_code}", parse_retry_after(error.response.headers)) from error
+        raise ProviderRejected(f"Perplexity refused the search: HTTP {error.status_code}: {_reason(error)}") from error
+    except perplexity.APIConnectionError as error:  # timeouts included
+        raise Retryable(type(error).__name__) from error
 
-    @staticmethod
-    def _agent_results(payload: dict[str, Any]) -> list[Retrieved]:
-        # Agent API failures arrive as HTTP 200 with status "failed".
-        if payload.get("status") == "failed":
-            error = payload.get("error") or {}
-            code = str(error.get("code") or error.get("type") or "unknown")
-            message = str(error.get("message") or "no message")
-            if code in RETRYABLE_AGENT_ERRORS:
-                raise Retryable(f"agent run failed: {code}: {message}")
-            raise ProviderRejected(f"Perplexity agent run failed: {code}: {message}")
-        results: list[Retrieved] = []
-        for item in payload.get("output") or []:
-            if isinstance(item, dict) and item.get("type") == "search_results":
-                results.extend(_retrieved(r) for r in item.get("results") or [] if isinstance(r, dict))
+
+def _reason(error: perplexity.APIStatusError) -> str:
+    """The API's own words for a refusal (`{"error": {"message": ...}}`), else the SDK's."""
+    body = error.body
+    detail = body.get("error") if isinstance(body, dict) else None
+    message = detail.get("message") if isinstance(detail, dict) else None
+    return str(message or error.message)[:300]
+
+
+def _per_query(results: object, queries: int) -> list[list[Any]]:
+    """One list of pages per query. The API answers a single query with a flat list and several with one list
+    per query (the SDK's type says flat for both); anything else is output we cannot use."""
+    if not isinstance(results, list):
+        raise Retryable("the response has no result list", bad_output=True)
+    if all(isinstance(r, list) for r in results) and (results or queries > 1):
+        if len(results) != queries:
+            raise Retryable(f"{len(results)} result lists for {queries} queries", bad_output=True)
         return results
-
-    @staticmethod
-    def _sonar_results(payload: dict[str, Any]) -> list[Retrieved]:
-        results = [_retrieved(r) for r in payload.get("search_results") or [] if isinstance(r, dict)]
-        if not results:
-            results = [
-                Retrieved(url=u, title=u, snippet="") for u in payload.get("citations") or [] if isinstance(u, str)
-            ]
-        return results
+    if queries == 1 and not any(isinstance(r, list) for r in results):
+        return [results]
+    raise Retryable("the result lists do not match the queries", bad_output=True)
 
 
-def _retrieved(result: dict[str, Any]) -> Retrieved:
-    snippet = str(result.get("snippet") or "")
+def _sources(pages: list[Any], limit: int) -> list[dict[str, Any]]:
+    found = (_retrieved(page) for page in pages)
+    return [source.__dict__ for source in found if source.url][:limit]
+
+
+def _retrieved(page: Any) -> Retrieved:
+    text = str(_field(page, "snippet") or "")
+    url = str(_field(page, "url") or "")
     return Retrieved(
-        url=str(result.get("url") or ""),
-        title=str(result.get("title") or result.get("url") or "Untitled"),
-        snippet=snippet[:500],
-        content=snippet,
-        published_at=result.get("date") or result.get("last_updated"),
+        url=url,
+        title=str(_field(page, "title") or url or "Untitled"),
+        snippet=text[:SNIPPET_CHARS],
+        # The page's text as Search found it: what is analysed when the page itself cannot be read.
+        content=text,
+        published_at=str(_field(page, "date") or _field(page, "last_updated") or "") or None,
         origin="web",
     )
+
+
+def _field(page: Any, name: str) -> Any:
+    # The SDK builds its models without validation: a page may be a model missing a field, or a plain dict.
+    return page.get(name) if isinstance(page, dict) else getattr(page, name, None)

@@ -1,7 +1,7 @@
 """One retry policy for every provider call: backoff on 429/5xx/timeouts, honouring Retry-After,
 bounded by a retry window and by the time the Lambda has left.
 
-The OpenAI SDK retries on its own, but httpx does not, and the two must share one deadline and
+The OpenAI and Perplexity SDKs retry on their own, but every provider call must share one deadline and
 one definition of "down"; so SDK retries are off and this loop is the only one.
 """
 

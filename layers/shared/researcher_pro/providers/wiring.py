@@ -1,8 +1,9 @@
 """The providers a worker calls, built from the settings: online when they are configured, offline otherwise.
 
-The provider modules are imported inside these functions: openai, httpx and the page reader's extractors
-are heavy, and only the worker (and the watches' webhook sender) ever calls out. The keys are read from the
-provider keys secret when the worker first builds its providers (settings name the secret; only the worker's do).
+The provider modules are imported inside these functions: the openai and perplexity SDKs, httpx and the page
+reader's extractors are heavy, and only the worker (and the watches' webhook sender) ever calls out. The keys
+are read from the provider keys secret when the worker first builds its providers (settings name the secret;
+only the worker's do).
 """
 
 from __future__ import annotations
@@ -55,18 +56,12 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 @cache
 def web_search(settings: Settings) -> SearchProvider | None:
-    """Perplexity, or None when there is no key (research then searches the tenant's documents)."""
+    """Perplexity's Search API, or None when there is no key (research then searches the tenant's documents)."""
     if settings.offline_search:
         return None
     from researcher_pro.providers.perplexity import PerplexitySearch
 
-    return PerplexitySearch(
-        _key(settings, "perplexity"),
-        settings.perplexity_base_url,
-        settings.perplexity_model,
-        settings.perplexity_api,
-        retry_policy(settings),
-    )
+    return PerplexitySearch(_key(settings, "perplexity"), settings.perplexity_base_url, retry_policy(settings))
 
 
 @cache

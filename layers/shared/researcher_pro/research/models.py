@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from researcher_pro.core.models import (
     MIN_COST_USD,
@@ -36,12 +36,23 @@ Domain = Annotated[
 ]
 
 
+def _allowed_or_excluded(domains: list[str]) -> list[str]:
+    # Web search takes an allowlist or a denylist ("-example.com"), never a mix of the two.
+    excluded = [d.startswith("-") for d in domains]
+    if any(excluded) and not all(excluded):
+        raise ValueError("domains are either all allowed or all excluded ('-example.com'), not a mix")
+    return domains
+
+
+Domains = Annotated[list[Domain], Field(max_length=20), AfterValidator(_allowed_or_excluded)]
+
+
 class ResearchRequest(StrictInput):
     query: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NOT_BLANK), TRIMMED] | None = None
     depth: Depth = "standard"
     sources: Annotated[list[SourceKind], Field(min_length=1, max_length=2)] = ["web"]
     recency: Recency | None = None
-    domains: Annotated[list[Domain], Field(max_length=20)] = []
+    domains: Domains = []
     max_cost_usd: Annotated[float, Field(ge=MIN_COST_USD, le=1000)] | None = None
     template_id: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")] | None = (
         None

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from researcher_pro.core.citations import keep_retrieved_citations, keep_retrieved_markers
-from researcher_pro.providers.base import Retrieved, SearchProvider, SearchQuery
-from researcher_pro.research.analyst import Analyst
+from researcher_pro.providers.base import Retrieved, SearchProvider, search_requests
+from researcher_pro.research.analyst import MAX_SOURCE_CHARS, Analyst
 from researcher_pro.research.models import SUB_QUESTIONS_BY_DEPTH
 from researcher_pro.research.sources import SourceRegistry
 from researcher_pro.tasks.lifecycle import TaskLifecycle
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from researcher_pro.providers.offline.index import DocumentIndex
 
 PUBLIC_SOURCE_FIELDS = ("n", "url", "title", "snippet", "published_at", "origin")
+# The analyst reads at most MAX_SOURCE_CHARS of a source's text: a page's text need be no longer (4 characters
+# a token), which also keeps the search checkpoint and its cache entry small.
+SEARCH_TOKENS_PER_PAGE = MAX_SOURCE_CHARS // 4 + 1
 
 
 class DocumentLibrary(Protocol):
@@ -70,24 +73,16 @@ class ResearchPipeline(StepTask):
     def _search(self, record: dict[str, Any], checkpoints: dict[str, Any], meter: Meter) -> StepResult:
         questions: list[str] = checkpoints["plan"]["sub_questions"]
         wanted = set(record["sources_requested"])
-        use_web = "web" in wanted and self._web is not None
+        web = self._web if "web" in wanted else None
         use_documents = "documents" in wanted or ("web" in wanted and self._web is None)
         index = self._documents.index(record["tenant"]) if use_documents else None
         limit = self._results_per_question
 
-        def search_one(question: str) -> list[Any]:
-            found: list[Any] = []
-            if use_web and self._web is not None:
-                query = SearchQuery(question, record.get("recency"), tuple(record.get("domains") or ()), limit)
-                # A watch's refresh searches afresh; its model calls still hit the cache when sources are unchanged.
-                fresh_for = record["id"] if record.get("watch_id") else None
-                found += meter.search(self._web, query, fresh_for)["results"]
-            if index is not None:
-                found += [r.__dict__ for r in index.search(question, limit)]
-            return found
-
-        with ThreadPoolExecutor(max_workers=self.workers(len(questions))) as pool:
-            per_question = list(pool.map(search_one, questions))
+        on_web = self._search_web(web, record, questions, meter) if web is not None else {}
+        per_question = [
+            on_web.get(question, []) + ([r.__dict__ for r in index.search(question, limit)] if index else [])
+            for question in questions
+        ]
         registry = SourceRegistry()
         by_question = [sorted({registry.add(_retrieved(r)) for r in found}) for found in per_question]
         notes = []
@@ -98,6 +93,28 @@ class ResearchPipeline(StepTask):
             f"Found {len(registry.sources)} source{'s' if len(registry.sources) != 1 else ''}",
             {"sources": len(registry.sources), "notes": notes},
         )
+
+    def _search_web(
+        self, web: SearchProvider, record: dict[str, Any], questions: list[str], meter: Meter
+    ) -> dict[str, list[Any]]:
+        """Each question's web results: all the questions in one search request (several when there are more
+        than a request takes, made concurrently)."""
+        requests = search_requests(
+            questions,
+            record.get("recency"),
+            record.get("domains") or (),
+            self._results_per_question,
+            SEARCH_TOKENS_PER_PAGE,
+        )
+        # A watch's refresh searches afresh; its model calls still hit the cache when sources are unchanged.
+        fresh_for = record["id"] if record.get("watch_id") else None
+        with ThreadPoolExecutor(max_workers=self.workers(len(requests))) as pool:
+            replies = list(pool.map(lambda request: meter.search(web, request, fresh_for), requests))
+        return {
+            question: found
+            for request, reply in zip(requests, replies, strict=True)
+            for question, found in zip(request.queries, reply["results"], strict=True)
+        }
 
     def _analyze(self, record: dict[str, Any], checkpoints: dict[str, Any], meter: Meter) -> StepResult:
         questions: list[str] = checkpoints["plan"]["sub_questions"]

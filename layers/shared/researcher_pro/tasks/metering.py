@@ -115,8 +115,9 @@ class Meter:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def search(self, provider: SearchProvider, query: SearchQuery, fresh_for: str | None = None) -> dict[str, Any]:
-        """`fresh_for` (a run's id) keeps earlier runs' cached results out: a refresh must see today's web,
-        while a retried step of that same run still finds the results it already paid for."""
+        """One search request (its queries' results, one list per query). `fresh_for` (a run's id) keeps earlier
+        runs' cached results out: a refresh must see today's web, while a retried step of that same run still
+        finds the results it already paid for."""
         request = query.as_request()
         if fresh_for:
             request = {**request, "fresh_for": fresh_for}
@@ -124,7 +125,8 @@ class Meter:
             provider.provider,
             provider.model,
             request,
-            estimate=(200, 1000, 1),
+            # A search request is priced per request, whatever it returns: no tokens.
+            estimate=(0, 0, 1),
             invoke=lambda spend: provider.search(query, self.deadline, spend),
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from researcher_pro.providers.offline.text import SENTENCE, SNIPPET_CHARS, clip, terms
+from researcher_pro.providers.offline.text import SENTENCE, SNIPPET_CHARS, clip, terms, words
 
 
 class OfflineAnalyst:
@@ -21,7 +21,7 @@ class OfflineAnalyst:
     )
 
     def plan(self, query: str, count: int) -> list[str]:
-        topic = " ".join(terms(query)[:8]) or query
+        topic = " ".join(words(query)[:8]) or query
         questions = [query] + [facet.format(t=topic) for facet in self.FACETS[1:]]
         return questions[:count]
 
