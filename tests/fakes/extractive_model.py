@@ -41,7 +41,9 @@ values null); a schema with none of the properties above raises, like a test tha
 Sections start with a known header on a line of its own or followed by a value, e.g. `Question: ...`:
 `Query`, `Question`, `Sub-question`, `Research question`, `Topic` (the topic); `Brief`, `Facets` (one
 facet a line, "- " or "1. " bullets allowed); `Sources`, `Passages`, `Evidence`, `Documents` (passages);
-`Findings` (one finding a line, its [n] markers on the line; or a JSON list of objects); `Queries so far`,
+`Findings` (one finding a line, its [n] markers on the line; or a JSON list of objects), `Findings for this
+section` (the same, chosen for the one section asked for: it writes from all of them, where under `Findings`
+a section gets those that share a term with its title); `Queries so far`,
 `Previous queries`, `Searched`, `Searches` (earlier queries, one a line); `Sections` (`## Title` lines);
 `Section` (one title); `Outline`. Passages are blocks that start with `[n]` at the start of a line: when
 the block has more lines, the first line (title, URL) is metadata and the rest is the text; a one-line
@@ -93,6 +95,7 @@ HEADERS = {
     "evidence": "passages",
     "documents": "passages",
     "findings": "findings",
+    "findings for this section": "section findings",
     "queries so far": "searched",
     "previous queries": "searched",
     "searched": "searched",
@@ -153,6 +156,8 @@ class Prompt:
     passages: list[Passage] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     has_findings: bool = False
+    # The findings were chosen for the one section asked for ("Findings for this section:"): all are used.
+    findings_chosen: bool = False
     searched: list[str] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     outline: list[str] = field(default_factory=list)
@@ -410,22 +415,23 @@ class ExtractiveModel:
             ]
         )
         single = prompt.sections[0] if len(prompt.sections) == 1 else None
+        pick = None if prompt.findings_chosen else single  # whose title the findings written must share a term with
         values: dict[str, Any] = {}
         for name, prop in props.items():
             lname = name.lower()
             kind = _type(_resolve(root, prop))
             if lname in {"answer", "markdown", "content", "body"} and kind == "string":
-                picked = _relevant(findings, single) if single else findings
+                picked = _relevant(findings, pick) if pick else findings
                 values[name] = _markdown(picked)
             elif lname == "sections" and kind == "array":
                 values[name] = self._section_items(root, prop, prompt, titles, findings)
             elif lname == "outline" and kind == "array":
                 values[name] = self._section_items(root, prop, prompt, titles, findings, with_bodies=False)
             elif lname == "paragraphs" and kind == "array":
-                picked = _relevant(findings, single) if single else findings
+                picked = _relevant(findings, pick) if pick else findings
                 values[name] = [_markdown(picked)] if picked else []
             elif lname == "bullets" and kind == "array":
-                picked = _relevant(findings, single) if single else findings
+                picked = _relevant(findings, pick) if pick else findings
                 values[name] = [_cited(f) for f in picked]
             elif lname == "title" and kind == "string":
                 values[name] = single or prompt.core.capitalize()
@@ -535,9 +541,10 @@ def parse_prompt(user: str) -> Prompt:
             prompt.brief += [inline] if inline and not lines else lines
         elif kind == "searched":
             prompt.searched += ([inline] if inline else []) + lines
-        elif kind == "findings":
+        elif kind in ("findings", "section findings"):
             prompt.has_findings = True
             prompt.findings += _parse_findings(body)
+            prompt.findings_chosen = kind == "section findings"
         elif kind == "sections":
             prompt.sections += re.findall(r"^\s*#+\s*(.+?)\s*$", body, flags=re.MULTILINE) or lines
         elif kind == "section" and inline:

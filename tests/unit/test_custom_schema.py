@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from researcher_pro.analyses.custom_schema import OutputMismatch, SchemaRefused, check_schema, output_check
+from researcher_pro.core.json_schema import OutputMismatch, SchemaRefused, check_schema, output_check
 
 PEOPLE: dict[str, Any] = {
     "type": "object",

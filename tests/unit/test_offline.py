@@ -34,8 +34,6 @@ def test_extractive_findings_cite_only_the_sources_given() -> None:
     ]
     findings = analyst.analyse("heat pumps in the cold", sources)
     assert findings and all(f["citations"] == [4] for f in findings)
-    answer = analyst.synthesise("heat pumps?", findings, [{**sources[0], "title": "HP", "snippet": "snip"}])
-    assert "[4]" in answer and "snip" in answer
     assert len(analyst.plan("heat pumps in the cold", 3)) == 3
 
 
@@ -96,7 +94,6 @@ def test_the_readme_walk_through_quotes_the_minus_25_degrees_sentence_first() ->
     sources = [{**r.__dict__, "n": n} for n, r in enumerate(index.search(README_QUESTION, 8), start=1)]
     findings = analyst.analyse(README_QUESTION, sources)
     assert findings[0]["text"].startswith(MINUS_25) and findings[0]["citations"] == [1]
-    assert MINUS_25 in analyst.synthesise(README_QUESTION, findings, sources)
 
 
 LONG = {

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pytest
 from researcher_pro.core.errors import InvalidInput
-from researcher_pro.providers.offline.analyst import OfflineAnalyst
-from researcher_pro.research.analyst import assemble_sections
+from researcher_pro.research.analyst import ExtractiveAnalyst, assemble_sections, findings_by_section
+from researcher_pro.tasks.metering import Meter
 from researcher_pro.templates.models import TemplateInput
 from researcher_pro.templates.sandbox import MAX_RENDERED_CHARS, RenderFailure, check, render
 from researcher_pro.templates.service import BuiltinCatalog, render_template
@@ -114,7 +115,12 @@ def test_sections_shape_an_offline_answer_with_one_heading_each() -> None:
         {"text": "The Schmidt family owns the company.", "citations": [1]},
         {"text": "Revenue grew in 2025.", "citations": [1]},
     ]
-    answer = assemble_sections(sections, OfflineAnalyst().section_bodies(findings, sections))
+    offline, meter = ExtractiveAnalyst(), cast(Meter, None)  # offline writing calls nothing, so meters nothing
+    bodies = [
+        offline.write_section("q", section, [], given, [], meter)
+        for section, given in zip(sections, findings_by_section(sections, findings), strict=True)
+    ]
+    answer = assemble_sections(sections, bodies)
     assert re.findall(r"^## (.+)$", answer, flags=re.MULTILINE) == ["Ownership", "Products", "Lawsuits"]
     ownership, rest = answer.split("## Products")
     products, lawsuits = rest.split("## Lawsuits")

@@ -10,8 +10,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field, create_model
 
-from researcher_pro.analyses.custom_schema import SCHEMA_NAME, OutputMismatch, output_check
 from researcher_pro.core.errors import RetryStep, TaskFailure
+from researcher_pro.core.json_schema import SCHEMA_NAME, OutputMismatch, output_check
 from researcher_pro.providers.base import JsonSchemaCall, JsonSchemaModel, ModelCall
 from researcher_pro.providers.offline import text_analysis as offline_text
 from researcher_pro.tasks.metering import Meter
@@ -32,7 +32,8 @@ class CustomSchema:
         try:
             return self._check(output)
         except OutputMismatch as error:
-            # Not cached and not billed; the step is retried, and fails with this code after the last try.
+            # Billed (the model answered) but not cached; the step is retried, and fails with this code after
+            # the last try.
             raise RetryStep(f"the model's output does not match the schema: {error}", "provider_bad_output") from error
 
 

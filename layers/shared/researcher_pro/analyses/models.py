@@ -40,7 +40,7 @@ class AnalysisRequest(StrictInput):
     @classmethod
     def _usable_schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None:
-            from researcher_pro.analyses.custom_schema import check_schema
+            from researcher_pro.core.json_schema import check_schema
 
             check_schema(value)  # SchemaRefused is a ValueError: a 422 naming `schema`
         return value

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 from researcher_pro.analyses.analysts import MERGED_BY_MODEL, CustomSchema, TextAnalyst
 from researcher_pro.analyses.chunking import split_text
-from researcher_pro.analyses.custom_schema import check_schema
 from researcher_pro.analyses.models import STANDARD_KINDS, AnalysisResult
+from researcher_pro.core.json_schema import check_schema
 from researcher_pro.tasks.lifecycle import TaskLifecycle
 from researcher_pro.tasks.metering import Cache, Meter
 from researcher_pro.tasks.queue import Queue

@@ -45,7 +45,8 @@ def keep_retrieved_citations(
         if key in seen:
             continue
         seen.add(key)
-        kept.append({"text": str(finding["text"]).strip(), "citations": valid})
+        quote = finding.get("quote")
+        kept.append({"text": str(finding["text"]).strip(), "citations": valid, **({"quote": quote} if quote else {})})
     return kept, dropped_citations, dropped_findings
 
 

@@ -87,6 +87,12 @@ class Settings:
     fetch_allow_loopback: bool = False  # local testing only: pages on loopback (private addresses never)
     page_cache_ttl_seconds: int = 86_400
     subquestion_concurrency: int = 8  # 1 runs sub-questions one after another
+    # The research loop: each depth's round limit (a request's max_rounds may lower or raise it, to 8), and
+    # how many of each query's new top pages a round reads.
+    rounds_quick: int = 1
+    rounds_standard: int = 2
+    rounds_deep: int = 4
+    pages_per_query: int = 3
     # Analyses: texts longer than this are split on paragraph boundaries and analysed part by part.
     analysis_chunk_chars: int = 12_000
 
@@ -203,6 +209,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "page_cache_ttl_seconds": (60, 30 * 86_400),
     # Perplexity's Search API returns at most 20 results a query.
     "search_results_per_question": (1, 20),
+    "rounds_quick": (1, 8),
+    "rounds_standard": (1, 8),
+    "rounds_deep": (1, 8),
+    "pages_per_query": (0, 10),
 }
 
 # Settings whose environment variable is not RP_<FIELD>: the providers' own conventional names.

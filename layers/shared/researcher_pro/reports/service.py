@@ -74,9 +74,11 @@ class ReportService:
             )
         template_id = request.template_id
         if template_id is None or template_id == research.get("template_id"):
-            # The research's own template, as the research rendered it.
+            # The research's own template, as the research rendered it; without one, the outline the
+            # research wrote its answer to.
             template_id = research.get("template_id")
-            version, sections = research.get("template_version"), research.get("template_sections")
+            version = research.get("template_version")
+            sections = research.get("template_sections") or research.get("outline")
         else:
             version, sections = self._template(tenant, template_id, research)
         now = now_rfc3339()

@@ -21,10 +21,12 @@ from researcher_pro.tasks.models import EventPage, TaskEvent
 Depth = Literal["quick", "standard", "deep"]
 SourceKind = Literal["web", "documents"]
 Recency = Literal["day", "week", "month", "year"]
-Stage = Literal["plan", "search", "analyze", "synthesize"]
+Stage = Literal["plan", "search", "read", "analyze", "reflect", "synthesize"]
+StopReason = Literal["complete", "rounds", "budget", "deadline"]
 
 MAX_VARIABLES_BYTES = 32_768
 SUB_QUESTIONS_BY_DEPTH: dict[str, int] = {"quick": 1, "standard": 3, "deep": 5}
+MAX_ROUNDS = 8  # the most rounds a request may ask for; each depth has its own limit below it (settings)
 
 Domain = Annotated[
     str,
@@ -68,11 +70,32 @@ class ResearchRequest(StrictInput):
         | None
     ) = None
 
+    max_rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] | None = Field(
+        default=None, description="Rounds of search, read, analyse and reflect at most (default: the depth's)"
+    )
+    max_duration_s: Annotated[int, Field(ge=30, le=3600)] | None = Field(
+        default=None, description="Seconds the run may take: it stops looking in time to write its answer"
+    )
+    output_schema: dict[str, Any] | None = Field(
+        default=None,
+        description="A JSON Schema (an object at the top level): the finished run also returns `structured`, "
+        "valid against it, with the source numbers that support each top-level field",
+    )
+
     @field_validator("variables")
     @classmethod
     def _variables_fit(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is not None and json_bytes(value) > MAX_VARIABLES_BYTES:
             raise ValueError(f"variables must be at most {MAX_VARIABLES_BYTES} bytes as compact JSON (UTF-8)")
+        return value
+
+    @field_validator("output_schema")
+    @classmethod
+    def _usable_schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            from researcher_pro.core.json_schema import check_schema
+
+            check_schema(value)  # SchemaRefused is a ValueError: a 422 naming `output_schema`
         return value
 
     @field_validator("sources")
@@ -98,11 +121,15 @@ class Source(BaseModel):
     snippet: str = ""
     published_at: str | None = None
     origin: SourceKind = "web"
+    read: bool = Field(default=False, description="Its page text was read, not only its search snippet")
 
 
 class Finding(BaseModel):
     text: str
     citations: list[int]
+    quote: str | None = Field(
+        default=None, description="Copied verbatim from the first source cited, and checked against its text"
+    )
 
 
 class ResearchSummary(BaseModel):
@@ -129,12 +156,31 @@ class ResearchSummary(BaseModel):
     template_id: str | None = None
     template_version: int | None = None
     variables: dict[str, Any] | None = Field(default=None, description="The template variables, as given")
+    max_rounds: int | None = None
+    max_duration_s: int | None = None
+    rounds: int = Field(default=0, description="Rounds of search, read, analyse and reflect done")
+    stop_reason: StopReason | None = Field(
+        default=None,
+        description="Why it stopped looking: nothing was missing, the round limit, the budget, or the deadline",
+    )
+    brief: list[str] = Field(default=[], description="The facets a complete answer must cover")
+    pages_read: int = Field(default=0, description="Distinct pages whose text was read")
+    unverified_findings: int = Field(
+        default=0, description="Findings dropped because their quote is not in the source they cite"
+    )
 
 
 class Research(ResearchSummary):
     answer: str | None = None
     findings: list[Finding] = []
     sources: list[Source] = []
+    output_schema: dict[str, Any] | None = None
+    structured: dict[str, Any] | None = Field(
+        default=None, description="With `output_schema`: the answer as an object valid against it"
+    )
+    structured_citations: dict[str, list[int]] | None = Field(
+        default=None, description="With `output_schema`: the sources supporting each top-level field of `structured`"
+    )
 
 
 EventType = Literal[
@@ -149,6 +195,8 @@ class ResearchEvent(TaskEvent):
     type: EventType
     research_id: str
     stage: Stage | None = None
+    round: int | None = Field(default=None, description="The round this event belongs to (search to reflect)")
+    of: int | None = Field(default=None, description="The most rounds the run may have")
 
 
 ResearchEventPage = EventPage[ResearchEvent]

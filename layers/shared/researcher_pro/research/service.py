@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
@@ -34,6 +35,7 @@ class ResearchService:
         queue: Queue,
         stuck_after_seconds: int,
         templates: TemplateRenderer | None = None,
+        offline: bool = False,
     ) -> None:
         self._lifecycle = lifecycle
         self._repo = lifecycle.repo
@@ -41,12 +43,19 @@ class ResearchService:
         self._templates = templates
         self._queue = queue
         self._stuck_after = stuck_after_seconds
+        self._offline = offline
 
     def start(
         self, tenant: str, request: ResearchRequest, watch_id: str | None = None, research_id: str | None = None
     ) -> Research:
         """Start a research run. With `research_id` (chosen up front by a caller that recorded it first) the
         start is idempotent: a retry finds the research already there and only makes sure it is queued."""
+        if request.output_schema is not None and self._offline:
+            raise InvalidInput(
+                "output_schema: a structured answer needs a language model, and this service runs offline "
+                "(no OPENAI_API_KEY)",
+                [{"field": "body.output_schema", "message": "needs a language model (no OPENAI_API_KEY)"}],
+            )
         now = now_rfc3339()
         record: dict[str, Any] = {
             "id": research_id or RESEARCH.new(),
@@ -57,6 +66,9 @@ class ResearchService:
             "recency": request.recency,
             "domains": request.domains,
             "max_cost_usd": request.max_cost_usd,
+            "max_rounds": request.max_rounds,
+            "max_duration_s": request.max_duration_s,
+            "output_schema_json": json.dumps(request.output_schema) if request.output_schema is not None else None,
             "status": "queued",
             "stage": None,
             "step": "plan",

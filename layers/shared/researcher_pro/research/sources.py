@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -10,11 +11,15 @@ from researcher_pro.providers.base import Retrieved
 
 
 class SourceRegistry:
-    """Numbers sources 1, 2, 3… in the order first retrieved."""
+    """Numbers sources 1, 2, 3… in the order first retrieved; a source keeps its number for the whole run,
+    whichever round finds it again."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: Sequence[dict[str, Any]] = ()) -> None:
         self._by_key: dict[str, int] = {}
         self.sources: list[dict[str, Any]] = []
+        for source in known:
+            self._by_key[normalise_url(str(source["url"]))] = int(source["n"])
+            self.sources.append(source)
 
     def add(self, source: Retrieved) -> int:
         key = normalise_url(source.url)

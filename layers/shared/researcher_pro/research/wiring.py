@@ -30,6 +30,7 @@ def research_service(settings: Settings, sinks: tuple[EventSink, ...]) -> Resear
         task_queue(settings),
         settings.stuck_after_seconds,
         template_service(settings),
+        offline=settings.offline_model,
     )
 
 
@@ -42,22 +43,35 @@ def research_records(settings: Settings) -> ResearchService:
 @cache
 def research_pipeline(settings: Settings, sinks: tuple[EventSink, ...]) -> ResearchPipeline:
     from researcher_pro.documents.wiring import document_service
-    from researcher_pro.providers.wiring import language_model, web_search
+    from researcher_pro.providers.wiring import language_model, page_reader, web_search
     from researcher_pro.research.analyst import ExtractiveAnalyst, ModelAnalyst
-    from researcher_pro.research.pipeline import ResearchPipeline
+    from researcher_pro.research.pipeline import LoopSettings, ResearchPipeline
     from researcher_pro.tasks.wiring import response_cache, task_lifecycle, task_policy, task_queue
 
     model = language_model(settings)
     analyst: Analyst = ExtractiveAnalyst() if model is None else ModelAnalyst(model)
+    web = web_search(settings)
     return ResearchPipeline(
         lifecycle=task_lifecycle(settings, "research", sinks),
         queue=task_queue(settings),
         cache=response_cache(settings),
         documents=document_service(settings),
-        web=web_search(settings),
+        web=web,
+        reader=page_reader(settings) if web is not None else None,
+        pages=page_store(settings),
         analyst=analyst,
         policy=task_policy(settings),
-        results_per_question=settings.search_results_per_question,
+        loop=LoopSettings(
+            rounds_by_depth={
+                "quick": settings.rounds_quick,
+                "standard": settings.rounds_standard,
+                "deep": settings.rounds_deep,
+            },
+            results_per_query=settings.search_results_per_question,
+            pages_per_query=settings.pages_per_query,
+            page_seconds=settings.fetch_timeout_seconds,
+            model=settings.openai_model,
+        ),
     )
 
 

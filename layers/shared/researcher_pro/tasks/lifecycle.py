@@ -56,12 +56,13 @@ class TaskLifecycle:
         data: dict[str, Any] | None = None,
         error: dict[str, str] | None = None,
         expected_statuses: tuple[str, ...] = LIVE,
+        event: dict[str, Any] | None = None,
     ) -> bool:
         """End a live task as `status`; False when it had already moved on (another worker, a cancel)."""
         now = now_rfc3339()
         progress = 1.0 if status == "succeeded" else float(record.get("progress") or 0.0)
         stage = final_stage if status == "succeeded" else record.get("stage")
-        event = self.event(record, status, stage, progress, message, data or {})
+        event = {**self.event(record, status, stage, progress, message, data or {}), **(event or {})}
         finished = self.repo.transition(
             record["tenant"],
             record["id"],

@@ -4,6 +4,7 @@ and so is an id we could not have issued (it never reaches storage)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from typing import Any
 
@@ -17,9 +18,17 @@ from researcher_pro.tasks.repository import USAGE_FIELDS, TaskRepository
 
 
 def resource_fields(record: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
-    """The record's fields that `model` has, with usage gathered from its one-counter-per-figure attributes."""
+    """The record's fields that `model` has, with usage gathered from its one-counter-per-figure attributes.
+
+    A client's free-form object (a JSON Schema, a structured answer) is stored as JSON text, `<field>_json`,
+    so DynamoDB neither turns its numbers into Decimals nor refuses its empty strings; it is decoded here."""
     usage = Usage(**{name: record.get(f"usage_{name}", 0) for name in USAGE_FIELDS})
-    return {**{k: v for k, v in record.items() if k in model.model_fields}, "usage": usage}
+    fields = {k: v for k, v in record.items() if k in model.model_fields}
+    for key, text in record.items():
+        name = key.removesuffix("_json")
+        if key.endswith("_json") and name in model.model_fields and isinstance(text, str):
+            fields[name] = json.loads(text)
+    return {**fields, "usage": usage}
 
 
 def list_attributes(model: type[BaseModel], omit: Collection[str] = ()) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -41,12 +41,16 @@ class TaskPolicy:
 
 @dataclass(frozen=True)
 class StepResult:
-    output: dict[str, Any]
+    output: dict[str, Any]  # the step's checkpoint (the last step's: the task's results)
     message: str
     data: dict[str, Any]
+    changes: dict[str, Any] = field(default_factory=dict)  # record fields the move to the next step sets
+    event: dict[str, Any] = field(default_factory=dict)  # top-level fields of the step's progress event
 
 
 class StepTask(ABC):
+    # A task whose steps run in a fixed order names them here; one whose steps branch overrides the
+    # methods below instead (the first step is always the first of `steps`).
     steps: ClassVar[tuple[str, ...]]
     progress: ClassVar[dict[str, float]]
 
@@ -74,7 +78,7 @@ class StepTask(ABC):
             self.lifecycle.finish(record, "cancelled", {}, "Cancelled at the client's request")
             return "cancelled"
         started = time.monotonic()
-        meter = self._meter(record, started + remaining_seconds - SAFETY_MARGIN_SECONDS)
+        meter = self._meter(record, message.step, started + remaining_seconds - SAFETY_MARGIN_SECONDS)
         try:
             checkpoints = self.repo.checkpoints(message.tenant, message.task_id)
             result = self.run(message.step, record, checkpoints, meter)
@@ -106,27 +110,54 @@ class StepTask(ABC):
     def workers(self, jobs: int) -> int:
         return max(1, min(jobs, self._policy.concurrency))
 
+    def next_step(self, step: str, result: StepResult) -> str | None:
+        """The step after `step`; None when the task is done."""
+        position = self.steps.index(step)
+        return self.steps[position + 1] if position + 1 < len(self.steps) else None
+
+    def stage_of(self, step: str) -> str:
+        """What clients see as the task's stage once `step` is done."""
+        return step
+
+    def progress_after(self, step: str, result: StepResult) -> float:
+        return self.progress[step]
+
+    def budget_for(self, step: str, record: dict[str, Any]) -> float | None:
+        """What `step` may have spent, with the steps before it, when it ends: the task's cap by default."""
+        budget = record.get("max_cost_usd")
+        return None if budget is None else float(budget)
+
     # --- state changes -------------------------------------------------------------------------
     def _complete_step(
         self, record: dict[str, Any], message: TaskMessage, result: StepResult, meter: Meter, elapsed_ms: int
     ) -> None:
         step = message.step
-        position = self.steps.index(step)
         data = {**result.data, "cache_hits": meter.cache_hits, "elapsed_ms": elapsed_ms}
-        if position == len(self.steps) - 1:
-            self.lifecycle.finish(record, "succeeded", result.output, result.message, final_stage=step, data=data)
+        stage = self.stage_of(step)
+        next_step = self.next_step(step, result)
+        if next_step is None:
+            self.lifecycle.finish(
+                record,
+                "succeeded",
+                {**result.output, **result.changes},
+                result.message,
+                final_stage=stage,
+                data=data,
+                event=result.event,
+            )
             return
-        next_step = self.steps[position + 1]
-        event = self.lifecycle.event(record, "progress", step, self.progress[step], result.message, data)
+        progress = self.progress_after(step, result)
+        event = {**self.lifecycle.event(record, "progress", stage, progress, result.message, data), **result.event}
         moved = self.repo.transition(
             record["tenant"],
             record["id"],
             expected_seq=record["event_seq"],
             owner=record["lease_owner"],
             changes={
+                **result.changes,
                 "step": next_step,
-                "stage": step,
-                "progress": self.progress[step],
+                "stage": stage,
+                "progress": progress,
                 "updated_at": now_rfc3339(),
                 # Attempts and sweeps are counted per step: a new step starts afresh.
                 "step_attempts": 0,
@@ -157,7 +188,7 @@ class StepTask(ABC):
         self.repo.release_step(record["tenant"], record["id"], owner)
         raise error
 
-    def _meter(self, record: dict[str, Any], deadline: float) -> Meter:
+    def _meter(self, record: dict[str, Any], step: str, deadline: float) -> Meter:
         return Meter(
             tenant=record["tenant"],
             task_id=record["id"],
@@ -166,7 +197,7 @@ class StepTask(ABC):
             usage=self.repo,
             prices=self._policy.prices,
             deadline=deadline,
-            budget_usd=record.get("max_cost_usd"),
+            budget_usd=self.budget_for(step, record),
             spent_usd=float(record.get("usage_cost_usd") or 0.0),
             day_budget=self._policy.day_budget,
         )

@@ -1,16 +1,15 @@
-"""The offline analyst: plans by rephrasing, analyses by picking the sentences that best match, and
-synthesises by quoting. It calls nothing, so it costs nothing."""
+"""The offline analyst: plans by rephrasing and analyses by picking the sentences that best match. It calls
+nothing, so it costs nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
-from researcher_pro.providers.offline.text import SENTENCE, SNIPPET_CHARS, clip, terms, words
+from researcher_pro.providers.offline.text import SENTENCE, terms, words
 
 
 class OfflineAnalyst:
-    """Plans by rephrasing, analyses by picking the sentences that best match, synthesises by quoting."""
+    """Plans by rephrasing, analyses by picking the sentences that best match."""
 
     FACETS = (
         "{t}",
@@ -46,36 +45,3 @@ class OfflineAnalyst:
             if len(findings) >= 6:
                 break
         return findings
-
-    def synthesise(self, query: str, findings: list[dict[str, Any]], sources: list[dict[str, Any]]) -> str:
-        if not findings:
-            return (
-                f"No passage in the available sources answers \u201c{query}\u201d. "
-                "Upload relevant documents (POST /v1/documents) or configure a web search provider."
-            )
-        lines = [f"**{query}**", "", f"What your sources say ({len(findings)} findings):", ""]
-        lines += [f"- {f['text']} [{', '.join(str(n) for n in f['citations'])}]" for f in findings]
-        quoted = []
-        for finding in findings:
-            n = finding["citations"][0]
-            if n not in quoted:
-                quoted.append(n)
-        by_n = {s["n"]: s for s in sources}
-        lines += ["", "Key passages:", ""]
-        for n in quoted[:3]:
-            source = by_n[n]
-            lines += [f"> {clip(source['snippet'], SNIPPET_CHARS)} [{n}]", f"> \u2014 {source['title']}", ""]
-        return "\n".join(lines).rstrip() + "\n"
-
-    def section_bodies(self, findings: list[dict[str, Any]], sections: Sequence[Mapping[str, str]]) -> list[str]:
-        """Each finding under the section whose title and instructions share the most terms with it; findings
-        that match no section go under the first, which templates use for the overview."""
-        wanted = [set(terms(f"{s['title']} {s.get('instructions', '')}")) for s in sections]
-        placed: list[list[str]] = [[] for _ in sections]
-        for finding in findings:
-            words = set(terms(finding["text"]))
-            overlaps = [len(words & section) for section in wanted]
-            best = max(range(len(sections)), key=lambda i: (overlaps[i], -i))
-            cited = "".join(f"[{n}]" for n in finding["citations"])
-            placed[best if overlaps[best] else 0].append(f"- {finding['text']} {cited}")
-        return ["\n".join(lines) for lines in placed]

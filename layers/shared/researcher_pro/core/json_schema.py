@@ -1,5 +1,6 @@
-"""A caller's JSON Schema for custom extraction: checked against its meta-schema, turned into the strict
-subset of JSON Schema that OpenAI structured outputs accept, and used to check what the model returns.
+"""A caller's JSON Schema (a custom analysis's, or a research's output schema): checked against its
+meta-schema, turned into the strict subset of JSON Schema that OpenAI structured outputs accept, and used
+to check what the model returns.
 
 Strict mode needs every object to list its properties, allow no others and require all of them, so:
 - `additionalProperties` becomes false (a caller's `true` or schema there has no strict form: refused);
