@@ -391,7 +391,8 @@ def best_sections(sections: Sequence[Mapping[str, str]], findings: Sequence[dict
     for finding in findings:
         own = set(terms(str(finding["text"])))
         overlaps = [len(own & section) for section in wanted]
-        best.append(overlaps.index(max(overlaps)) if overlaps and max(overlaps) else None)
+        most = max(overlaps, default=0)
+        best.append(overlaps.index(most) if most else None)
     return best
 
 
