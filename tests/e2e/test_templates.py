@@ -455,9 +455,11 @@ def test_online_research_with_a_template_writes_one_heading_per_section(
     numbers = {s["n"] for s in research["sources"]}
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", research["answer"])}
     assert markers and markers <= numbers and f"[{NEVER_RETRIEVED}]" not in research["answer"]
-    # The model was asked for the sections with their rendered instructions.
-    synthesis = [c for c in openai.calls() if c["body"]["response_format"]["json_schema"]["name"] == "SectionedAnswer"]
-    assert len(synthesis) == 1
-    user = next(m["content"] for m in synthesis[0]["body"]["messages"] if m["role"] == "user")
-    assert f"## Ownership of {supplier}\nInstructions: Who owns {supplier}." in user
-    assert user.startswith(f"Query: Research the supplier {supplier} in Germany")
+    # The model was asked for each section with its rendered instructions, one call each; no outline of its own.
+    calls = [c for c in openai.calls() if c["body"]["response_format"]["json_schema"]["name"] == "SectionText"]
+    users = [next(m["content"] for m in c["body"]["messages"] if m["role"] == "user") for c in calls]
+    assert len(users) == 2 and all(
+        u.startswith(f"Question: Research the supplier {supplier} in Germany") for u in users
+    )
+    assert any(f"Section: Ownership of {supplier}\nInstructions: Who owns {supplier}." in u for u in users)
+    assert not [c for c in openai.calls() if c["body"]["response_format"]["json_schema"]["name"] == "AnswerOutline"]

@@ -1,9 +1,10 @@
 """OpenAI Chat Completions with `response_format: json_schema` (strict), as the real API answers it.
 
-The content follows the requested schema: plans, findings citing the numbered sources it was shown
-(plus one citation of a source it never saw, which the pipeline must drop), a cited answer (free-form or
-one body per requested template section), and report sections that quote the last source's title (so a
-hostile title reaches the report through the model too).
+The content follows the requested schema: plans with a brief; findings quoting the numbered sources it was
+shown, plus one citing a source it never saw and one whose quote its source does not contain (the pipeline
+must drop both, and count them); answer sections written by the extractive model with one invented source
+marker each; and report sections that quote the last source's title (so a hostile title reaches the report
+through the model too).
 
 `FakeOpenAI(faithful=True)` answers every research schema with the faithful extractive model of
 tests/fakes/extractive_model.py instead (no invented citations); so does the default server for schema
@@ -24,7 +25,8 @@ from tests.fakes.extractive_model import ExtractiveModel
 from tests.fakes.server import FakeServer
 
 NEVER_RETRIEVED = 99
-SCRIPTED = frozenset({"ResearchPlan", "FindingsReport", "SynthesizedAnswer", "SectionDraft", "SectionedAnswer"})
+SCRIPTED = frozenset({"ResearchPlan", "FindingsReport", "SectionText", "SectionDraft"})
+UNSUPPORTED_QUOTE = "A sentence that no source contains, quoted all the same."
 CHARS_PER_TOKEN = 4
 
 
@@ -63,6 +65,9 @@ class FakeOpenAI(FakeServer):
             limit = body.get("max_completion_tokens") or body.get("max_tokens")
             if limit and len(content) > limit * CHARS_PER_TOKEN:
                 content, finish_reason = content[: limit * CHARS_PER_TOKEN], "length"
+        elif schema["name"] == "SectionText":
+            body_text = str(self.model.respond(schema["schema"], body["messages"])["body"])
+            content = json.dumps({"body": f"{body_text} A claim with an invented source [{NEVER_RETRIEVED}]."})
         else:
             content = json.dumps(self.content_for(schema["name"], user))
         prompt_tokens = sum(len(str(m["content"])) for m in body["messages"]) // CHARS_PER_TOKEN
@@ -104,16 +109,21 @@ class FakeOpenAI(FakeServer):
         if schema_name == "ResearchPlan":
             count = int(re.search(r"exactly (\d+)", user).group(1))  # type: ignore[union-attr]
             query = user.split("\n", 1)[0].removeprefix("Query: ")
-            return {"sub_questions": [f"{query} (aspect {i + 1})" for i in range(count)]}
+            return {
+                "sub_questions": [f"{query} (aspect {i + 1})" for i in range(count)],
+                "brief": [f"aspect {i + 1}" for i in range(count)],
+            }
         if schema_name == "FindingsReport":
-            numbers = [int(n) for n in re.findall(r"^\[(\d+)\]", user, flags=re.MULTILINE)]
-            findings = [{"text": f"Source {n} reports a relevant fact.", "citations": [n]} for n in numbers[:3]]
-            findings.append({"text": "An unsupported claim.", "citations": [NEVER_RETRIEVED]})
+            passages = re.findall(r"^\[(\d+)\][^\n]*\n([^\n]+)", user, flags=re.MULTILINE)
+            findings = [
+                {"text": f"Source {n} reports a relevant fact.", "citations": [int(n)], "quote": text.strip()}
+                for n, text in passages[:3]
+            ]
+            findings.append({"text": "An unsupported claim.", "citations": [NEVER_RETRIEVED], "quote": "Anything."})
+            if passages:
+                first = int(passages[0][0])
+                findings.append({"text": "A misquoted claim.", "citations": [first], "quote": UNSUPPORTED_QUOTE})
             return {"findings": findings}
-        if schema_name == "SynthesizedAnswer":
-            numbers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", user)})
-            cited = " ".join(f"Point {i} [{n}]." for i, n in enumerate(numbers, 1))
-            return {"answer": f"## Answer\n\n{cited} A claim with an invented source [{NEVER_RETRIEVED}]."}
         if schema_name == "SectionDraft":
             section = re.search(r"^Section: (.*)$", user, flags=re.MULTILINE).group(1)  # type: ignore[union-attr]
             sources = re.findall(r"^\[(\d+)\] (.*) \(", user, flags=re.MULTILINE)
@@ -123,18 +133,4 @@ class FakeOpenAI(FakeServer):
                 "paragraphs": [f"**{section}**: {quoted} A claim with an invented source [{NEVER_RETRIEVED}]."],
                 "bullets": cited,
             }
-        if schema_name == "SectionedAnswer":
-            wanted, findings = user.split("\n\nSections:\n", 1)[1].split("\n\nFindings:\n", 1)
-            titles = re.findall(r"^## (.+)$", wanted, flags=re.MULTILINE)
-            numbers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", findings.split("\n\nSources:\n")[0])})
-            sections = [
-                {
-                    "title": title,
-                    "body": f"On {title.lower()}: a point [{numbers[i % len(numbers)]}]." if numbers else "",
-                }
-                for i, title in enumerate(titles)
-            ]
-            if sections:
-                sections[-1]["body"] += f" An invented source [{NEVER_RETRIEVED}]."
-            return {"sections": sections}
         raise AssertionError(f"unexpected schema {schema_name}")

@@ -13,7 +13,7 @@ from researcher_pro.core.config import get_settings
 from researcher_pro.core.errors import BudgetExceeded, Conflict, OutOfTime, RateLimited
 
 from infra.local.template import Stack
-from tests.integration.conftest import Context, invoke, load_function
+from tests.integration.conftest import TEST_CURSORS, Context, invoke, load_function
 from tests.integration.test_sample_events import body, event
 
 
@@ -37,6 +37,12 @@ def start_research(api: Any, key: str, idempotency_key: str | None = None, **con
     return dict(invoke(api, request, **context))
 
 
+def research_repository() -> Any:
+    from researcher_pro.tasks.wiring import task_repository
+
+    return task_repository(get_settings(), "research")
+
+
 def queue_messages(stack: Stack) -> list[dict[str, Any]]:
     from researcher_pro.core.aws import client
 
@@ -49,7 +55,6 @@ def queue_messages(stack: Stack) -> list[dict[str, Any]]:
 def test_a_start_whose_queue_is_down_is_accepted_and_the_sweeper_queues_it(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from researcher_pro.tasks.repository import TaskRepository
 
     name = tenant()
     key = issue_key(name)
@@ -61,7 +66,7 @@ def test_a_start_whose_queue_is_down_is_accepted_and_the_sweeper_queues_it(
     again = start_research(api, key, idempotency_key="down-1")  # the client retries: one run, not two
     assert again["statusCode"] == 202 and body(again)["id"] == body(first)["id"]
     research_id = body(first)["id"]
-    research = TaskRepository(get_settings().data_table).list_page(name, 10, None, None)[0]
+    research = research_repository().list_page(name, 10, None, None)[0]
     assert [r["id"] for r in research] == [research_id] and research[0]["status"] == "queued"
     # The queue is back: the sweeper finds the task due now and sends its first step.
     monkeypatch.setenv("RP_TASKS_QUEUE_URL", real_queue)
@@ -72,7 +77,7 @@ def test_a_start_whose_queue_is_down_is_accepted_and_the_sweeper_queues_it(
     assert {"task_id": research_id, "tenant": name} in [
         {"task_id": m["task_id"], "tenant": m["tenant"]} for m in queue_messages(stack)
     ]
-    TaskRepository(get_settings().data_table).delete(name, research_id)  # other tests sweep this table too
+    research_repository().delete(name, research_id)  # other tests sweep this table too
 
 
 class Killed(BaseException):
@@ -108,11 +113,10 @@ def new_task(repo: Any, name: str, due_at: float) -> str:
 
 
 def test_a_task_waiting_behind_a_backlog_is_postponed_not_failed(stack: Stack) -> None:
-    from researcher_pro.tasks.repository import TaskRepository
     from researcher_pro.tasks.wiring import task_queue, task_sweeper
 
     settings = get_settings()
-    repo, queue = TaskRepository(settings.data_table), task_queue(settings)
+    repo, queue = research_repository(), task_queue(settings)
     queue_messages(stack)
     name = tenant()
     waiting = new_task(repo, name, due_at=time.time() - 1)
@@ -136,9 +140,8 @@ def test_a_task_waiting_behind_a_backlog_is_postponed_not_failed(stack: Stack) -
 
 def test_sweeps_are_counted_per_step(stack: Stack) -> None:
     from researcher_pro.tasks.messages import TaskMessage
-    from researcher_pro.tasks.repository import TaskRepository
 
-    repo = TaskRepository(get_settings().data_table)
+    repo = research_repository()
     name = tenant()
     task_id = new_task(repo, name, due_at=time.time() - 1)
     assert repo.note_sweep(name, task_id, time.time()) == 1
@@ -178,9 +181,8 @@ def _engine_for(repo: Any, run: Any = None) -> Any:
 
 def test_a_step_out_of_time_is_not_counted_as_an_attempt(stack: Stack) -> None:
     from researcher_pro.tasks.messages import TaskMessage
-    from researcher_pro.tasks.repository import TaskRepository
 
-    repo = TaskRepository(get_settings().data_table)
+    repo = research_repository()
     name = tenant()
     task_id = new_task(repo, name, due_at=time.time() + 600)
 
@@ -235,12 +237,11 @@ def test_a_running_task_is_held_to_the_daily_budget_request_by_request(stack: St
     from researcher_pro.core.config import ModelPrice
     from researcher_pro.tasks.cache import ResponseCache
     from researcher_pro.tasks.metering import Meter
-    from researcher_pro.tasks.repository import TaskRepository
 
     settings = get_settings()
     name = tenant()
     BudgetRepository(settings.data_table).set_daily_limit(name, 0.01)
-    repo = TaskRepository(settings.data_table)
+    repo = research_repository()
     task_id = new_task(repo, name, due_at=time.time() + 600)
     meter = Meter(
         tenant=name,
@@ -295,7 +296,8 @@ def test_template_versions_are_capped(stack: Stack) -> None:
     from researcher_pro.templates.repository import TemplateRepository
     from researcher_pro.templates.service import BuiltinCatalog, TemplateService
 
-    templates = TemplateService(TemplateRepository(get_settings().data_table), BuiltinCatalog(), max_versions=2)
+    repository = TemplateRepository(get_settings().data_table, TEST_CURSORS)
+    templates = TemplateService(repository, BuiltinCatalog(), TEST_CURSORS, max_versions=2)
     name = tenant()
     body_ = TemplateInput.model_validate(
         {"name": "t", "prompt": "About {{ topic }}", "variables": {"topic": {"type": "string", "required": True}}}

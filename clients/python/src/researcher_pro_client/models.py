@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 Depth = Literal["quick", "standard", "deep"]
 SourceKind = Literal["web", "documents"]
 Recency = Literal["day", "week", "month", "year"]
-ResearchStage = Literal["plan", "search", "analyze", "synthesize"]
+ResearchStage = Literal["plan", "search", "read", "analyze", "reflect", "synthesize"]
+StopReason = Literal["complete", "rounds", "budget", "deadline"]
 AnalysisKind = Literal["summary", "key_points", "sentiment", "entities", "topics", "custom"]
 AnalysisStage = Literal["map", "reduce"]
 ReportFormat = Literal["markdown", "html", "json"]
@@ -40,20 +41,30 @@ TERMINAL_EVENT_TYPES: frozenset[str] = frozenset(
     }
 )
 
+# Texts must say something: at least one character that is not whitespace (the server's exact whitespace set).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+NOT_BLANK = f"[^{WHITESPACE}]"
 DOMAIN_PATTERN = r"^-?([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
 TEMPLATE_ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 Domain = Annotated[str, StringConstraints(min_length=1, max_length=254, pattern=DOMAIN_PATTERN)]
 TemplateId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=TEMPLATE_ID_PATTERN)]
-CostCap = Annotated[float, Field(gt=0, le=1000)]
-Query = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+CostCap = Annotated[float, Field(ge=0.000001, le=1000)]
+Query = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NOT_BLANK)]
+MaxRounds = Annotated[int, Field(ge=1, le=8)]
+MaxDuration = Annotated[int, Field(ge=30, le=3600)]
 SourceKinds = Annotated[list[SourceKind], Field(min_length=1, max_length=2)]
 Domains = Annotated[list[Domain], Field(max_length=20)]
 Variables = Annotated[dict[str, Any], Field(max_length=60)]
-AnalysisText = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+AnalysisText = Annotated[str, StringConstraints(min_length=1, max_length=100_000, pattern=NOT_BLANK)]
 AnalysisKinds = Annotated[list[AnalysisKind], Field(min_length=1, max_length=6)]
 TaskId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 DocumentTitle = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-SourceUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")]
+SourceUrl = Annotated[str, StringConstraints(max_length=2048, pattern=f"^https?://{NOT_BLANK}+$")]
+Schedule = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NOT_BLANK)]
+WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=NOT_BLANK)]
 MAX_DOCUMENT_BYTES = 1_000_000  # of UTF-8 text: the server checks it, its schema cannot say it
 
 
@@ -100,6 +111,27 @@ class Providers(Resource):
     model: Literal["openai", "offline"]
 
 
+PROBLEM_ERRORS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["field", "message"],
+        "properties": {"field": {"type": "string"}, "message": {"type": "string"}, "type": {"type": "string"}},
+    },
+}
+
+
+class Problem(Resource):
+    """An error answer (application/problem+json); errors.APIError carries it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    # Which input was refused and why: [{"field": "body.query", "message": "...", "type": "..."}].
+    errors: Annotated[list[dict[str, str]], WithJsonSchema(PROBLEM_ERRORS)] = []
+
+
 class Health(Resource):
     status: Literal["ok"]
     version: str
@@ -121,6 +153,9 @@ class ResearchRequest(RequestBody):
     max_cost_usd: CostCap | None = None
     template_id: TemplateId | None = None
     variables: Variables | None = None
+    max_rounds: MaxRounds | None = None
+    max_duration_s: MaxDuration | None = None
+    output_schema: dict[str, Any] | None = None
 
 
 class Source(Resource):
@@ -130,11 +165,13 @@ class Source(Resource):
     snippet: str = ""
     published_at: str | None = None
     origin: SourceKind = "web"
+    read: bool = False
 
 
 class Finding(Resource):
     text: str
     citations: list[int]
+    quote: str | None = None
 
 
 class ResearchSummary(Resource):
@@ -159,12 +196,22 @@ class ResearchSummary(Resource):
     template_id: str | None = None
     template_version: int | None = None
     variables: dict[str, Any] | None = None
+    max_rounds: int | None = None
+    max_duration_s: int | None = None
+    rounds: int = 0
+    stop_reason: StopReason | None = None
+    brief: list[str] = []
+    pages_read: int = 0
+    unverified_findings: int = 0
 
 
 class Research(ResearchSummary):
     answer: str | None = None
     findings: list[Finding] = []
     sources: list[Source] = []
+    output_schema: dict[str, Any] | None = None
+    structured: dict[str, Any] | None = None
+    structured_citations: dict[str, list[int]] | None = None
 
 
 class ResearchEvent(Resource):
@@ -176,6 +223,8 @@ class ResearchEvent(Resource):
     type: ResearchEventType
     research_id: str
     stage: ResearchStage | None = None
+    round: int | None = None
+    of: int | None = None
 
 
 # --- analyses --------------------------------------------------------------------------------------------
@@ -187,7 +236,7 @@ class AnalysisRequest(RequestBody):
     kinds: AnalysisKinds | None = None
     # `schema` would shadow a BaseModel attribute; the alias keeps the wire name.
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
-    instructions: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    instructions: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NOT_BLANK)] | None = None
     max_cost_usd: CostCap | None = None
 
 
@@ -295,7 +344,7 @@ class ReportEvent(Resource):
 
 class DocumentCreate(RequestBody):
     title: DocumentTitle
-    text: Annotated[str, StringConstraints(min_length=1)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1_000_000, pattern=NOT_BLANK)]
     source_url: SourceUrl | None = None
 
 
@@ -333,13 +382,13 @@ class TemplateSection(RequestBody):
 
 
 class TemplateInput(RequestBody):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NOT_BLANK)]
     description: Annotated[str, StringConstraints(max_length=2000)] = ""
     variables: Annotated[
         dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")], TemplateVariable],
-        Field(max_length=30),
+        Field(max_length=30, json_schema_extra={"additionalProperties": False}),
     ] = {}
-    prompt: Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+    prompt: Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=NOT_BLANK)]
     sections: Annotated[list[TemplateSection], Field(max_length=20)] = []
 
 
@@ -358,7 +407,7 @@ class Template(Resource):
 
 class RenderRequest(RequestBody):
     variables: Annotated[dict[str, Any], Field(max_length=60)] = {}
-    version: Annotated[int, Field(ge=1)] | None = None
+    version: Annotated[int, Field(ge=1, le=1_000_000_000)] | None = None
 
 
 class RenderedSection(Resource):
@@ -385,9 +434,12 @@ class WatchRequest(RequestBody):
     max_cost_usd: CostCap | None = None
     template_id: TemplateId | None = None
     variables: Variables | None = None
-    schedule: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    max_rounds: MaxRounds | None = None
+    max_duration_s: MaxDuration | None = None
+    output_schema: dict[str, Any] | None = None
+    schedule: Schedule
     enabled: bool = True
-    webhook_url: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    webhook_url: WebhookUrl | None = None
 
 
 class WatchUpdate(RequestBody):
@@ -399,9 +451,12 @@ class WatchUpdate(RequestBody):
     max_cost_usd: CostCap | None = None
     template_id: TemplateId | None = None
     variables: Variables | None = None
-    schedule: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    max_rounds: MaxRounds | None = None
+    max_duration_s: MaxDuration | None = None
+    output_schema: dict[str, Any] | None = None
+    schedule: Schedule | None = None
     enabled: bool | None = None
-    webhook_url: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    webhook_url: WebhookUrl | None = None
 
 
 class Watch(Resource):
@@ -414,6 +469,9 @@ class Watch(Resource):
     recency: Recency | None = None
     domains: list[str] = []
     max_cost_usd: float | None = None
+    max_rounds: int | None = None
+    max_duration_s: int | None = None
+    output_schema: dict[str, Any] | None = None
     schedule: str
     enabled: bool
     webhook_url: str | None = None
@@ -465,8 +523,16 @@ class UsageDay(Usage):
     date: str
 
 
+class DailyBudget(Resource):
+    daily_usd: float | None
+    day: str
+    spent_usd: float
+    left_usd: float | None
+
+
 class UsageReport(Resource):
     from_date: str
     to_date: str
     days: list[UsageDay]
     totals: Usage
+    budget: DailyBudget

@@ -92,7 +92,7 @@ class Settings:
     rounds_quick: int = 1
     rounds_standard: int = 2
     rounds_deep: int = 4
-    pages_per_query: int = 3
+    pages_per_query: int = 5
     # Analyses: texts longer than this are split on paragraph boundaries and analysed part by part.
     analysis_chunk_chars: int = 12_000
 

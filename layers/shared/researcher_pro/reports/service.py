@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 # Bodies and download URLs come with GET /v1/reports/{id} only; lists stay light.
 NOT_LISTED = ("content", "download_url", "download_expires_at")
 MAX_SECTIONS = 30
+# A research outline shorter than this (a quick run's one or two sections) gives a report the default sections.
+MIN_OUTLINE_SECTIONS = 3
 Sections = list[dict[str, str]]
 
 
@@ -75,10 +77,11 @@ class ReportService:
         template_id = request.template_id
         if template_id is None or template_id == research.get("template_id"):
             # The research's own template, as the research rendered it; without one, the outline the
-            # research wrote its answer to.
+            # research wrote its answer to, when it has a report's worth of sections.
             template_id = research.get("template_id")
             version = research.get("template_version")
-            sections = research.get("template_sections") or research.get("outline")
+            outline = research.get("outline") or []
+            sections = research.get("template_sections") or (outline if len(outline) >= MIN_OUTLINE_SECTIONS else None)
         else:
             version, sections = self._template(tenant, template_id, research)
         now = now_rfc3339()

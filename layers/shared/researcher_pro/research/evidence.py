@@ -19,6 +19,7 @@ from researcher_pro.providers.offline.text import passages as split_passages
 from researcher_pro.providers.offline.text import terms
 
 _SPACE = re.compile(r"\s+")
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # Curly, low and angle quotation marks, and the prime forms models use for them, as straight quotes.
 _QUOTES = str.maketrans(
     {
@@ -60,7 +61,9 @@ def best_passages(question: str, texts: Mapping[int, str], count: int, per_sourc
     `per_source` from one source, in source order (the model reads them as a listing)."""
     from rank_bm25 import BM25Plus  # numpy: the worker's only
 
-    candidates = [Passage(n, passage) for n, text in texts.items() for passage in split_passages(text)]
+    candidates = [
+        Passage(n, one_line_paragraphs(passage)) for n, text in texts.items() for passage in split_passages(text)
+    ]
     if not candidates:
         return []
     query = terms(question)
@@ -79,6 +82,12 @@ def best_passages(question: str, texts: Mapping[int, str], count: int, per_sourc
         if len(chosen) == count:
             break
     return [candidates[i] for i in sorted(chosen)]
+
+
+def one_line_paragraphs(text: str) -> str:
+    """Each paragraph on one line: a PDF's text, or a page's, breaks lines mid-sentence, which costs tokens and
+    reads as sentence ends. Quotes are checked up to whitespace, so a quote of the joined text still holds."""
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in PARAGRAPH_BREAK.split(text) if paragraph.strip())
 
 
 def verified(findings: Sequence[dict[str, object]], texts: Mapping[int, str]) -> tuple[list[dict[str, object]], int]:

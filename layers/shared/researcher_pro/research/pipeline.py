@@ -49,6 +49,13 @@ if TYPE_CHECKING:
 
 PUBLIC_SOURCE_FIELDS = ("n", "url", "title", "snippet", "published_at", "origin", "read")
 ROUND_STEPS = ("search", "read", "analyze", "reflect")
+# The checkpoint of a round step the budget stopped before it did anything: what the step would leave, empty.
+CUT_SHORT: dict[str, dict[str, Any]] = {
+    "search": {"queries": [], "sources": [], "by_query": [], "to_read": []},
+    "read": {"read": {}, "failed": {}},
+    "analyze": {"findings": [], "unverified": 0, "dropped_citations": 0},
+    "reflect": {"follow_ups": []},
+}
 SYNTHESIS_CALLS = 7  # an outline, up to five sections and a structured answer: what the answer is kept room for
 
 
@@ -73,7 +80,7 @@ class LoopSettings:
     rounds_by_depth: Mapping[str, int] = field(default_factory=lambda: {"quick": 1, "standard": 2, "deep": 4})
     max_rounds: int = 8  # a request's max_rounds may not exceed this
     results_per_query: int = 8
-    pages_per_query: int = 3  # the top new pages of each query that a round reads
+    pages_per_query: int = 5  # the top new pages of each query that a round reads
     passages_per_question: int = 8
     follow_ups_per_round: int = 4
     tokens_per_page: int = 512  # how much of each page the search returns as its snippet
@@ -137,27 +144,21 @@ class ResearchPipeline(StepTask):
                 case _:
                     return self._reflect(record, checkpoints, meter, number)
         except BudgetExceeded:
-            # The answer's share of the budget is kept back (see _budget): with findings to write from, the
+            # The answer's share of the budget is kept back (see budget_for): with findings to write from, the
             # run stops looking and writes; with none, there is nothing to answer with.
             if not state_of(checkpoints).findings:
                 raise
-            return StepResult({"stop": "budget"}, f"Round {number}: the budget is spent", {}, {"stop_reason": "budget"})
+            limit = int(checkpoints["plan"]["round_limit"])
+            return StepResult(
+                {**CUT_SHORT[name], "round_limit": limit, "stop": "budget", "cut": True},
+                f"Round {number}: the budget left is the answer's; stopping",
+                {},
+                {"stop_reason": "budget"},
+                {"round": number, "of": limit},
+            )
 
     def next_step(self, step: str, result: StepResult) -> str | None:
-        name, number = split_step(step)
-        if name == "plan":
-            return "search.1"
-        if name == "synthesize":
-            return None
-        if result.output.get("stop"):
-            return "synthesize"
-        if name == "reflect":
-            return f"search.{number + 1}"
-        if name == "search" and not result.output["to_read"]:
-            return f"analyze.{number}"  # nothing to read: documents are whole, and known pages were read
-        if name == "analyze" and number >= int(result.output["round_limit"]):
-            return "synthesize"
-        return f"{ROUND_STEPS[ROUND_STEPS.index(name) + 1]}.{number}"
+        return step_after(step, result.output)
 
     def stage_of(self, step: str) -> str:
         return split_step(step)[0]
@@ -295,29 +296,49 @@ class ResearchPipeline(StepTask):
         texts = self._texts(record["tenant"], {n for numbers in search["by_query"] for n in numbers}, by_n, state.read)
         queries: list[str] = search["queries"]
 
-        def analyse_one(index: int) -> tuple[list[dict[str, Any]], int]:
+        def analyse_one(index: int) -> tuple[list[dict[str, Any]] | None, int]:
+            """The question's findings (None: the budget refused its call) and the evidence characters sent."""
             numbers = search["by_query"][index]
             passages = best_passages(
                 queries[index], {n: texts[n] for n in numbers if texts.get(n)}, self._loop.passages_per_question
             )
-            found = self._analyst.analyse(queries[index], passages, by_n, meter)
+            try:
+                found = self._analyst.analyse(queries[index], passages, by_n, meter)
+            except BudgetExceeded:
+                return None, 0
             return found, sum(len(p.text) for p in passages)
 
         with ThreadPoolExecutor(max_workers=self.workers(len(queries))) as pool:
             answers = list(pool.map(analyse_one, range(len(queries))))
-        raw = [finding for found, _ in answers for finding in found]
+        raw = [finding for found, _ in answers for finding in found or []]
+        refused = sum(found is None for found, _ in answers)
+        if refused and not raw and not state.findings:
+            raise BudgetExceeded("the budget does not cover analysing what was found, nor an answer from it")
         findings, dropped, _ = keep_retrieved_citations(raw, set(by_n))
         known = {" ".join(f["text"].lower().split()) for f in state.findings}
         findings = [f for f in findings if " ".join(f["text"].lower().split()) not in known]
         findings, unverified = verified(findings, texts)
         evidence = sum(chars for _, chars in answers)
         rounds_done = number
+        # Questions the budget left unanalysed end the looking: the rest of the budget is the answer's.
+        stop = {"stop": "budget"} if refused else {}
         return StepResult(
-            {"findings": findings, "unverified": unverified, "dropped_citations": dropped, "round_limit": limit},
+            {
+                "findings": findings,
+                "unverified": unverified,
+                "dropped_citations": dropped,
+                "round_limit": limit,
+                **stop,
+            },
             f"Round {number}: {counted(len(findings), 'quoted finding')}"
-            + (f", {unverified} dropped: their quotes are not in their sources" if unverified else ""),
+            + (f", {unverified} dropped: their quotes are not in their sources" if unverified else "")
+            + (f"; {refused} left unanalysed: the budget left is the answer's" if refused else ""),
             {"findings": len(findings), "unverified": unverified, "evidence_chars": evidence},
-            changes={"rounds": rounds_done, "unverified_findings": state.unverified + unverified},
+            changes={
+                "rounds": rounds_done,
+                "unverified_findings": state.unverified + unverified,
+                **({"stop_reason": "budget"} if refused else {}),
+            },
             event={"round": number, "of": limit},
         )
 
@@ -493,6 +514,24 @@ def room_for_another_round(
     return None
 
 
+def step_after(step: str, output: Mapping[str, Any]) -> str | None:
+    """The step after `step`, given its checkpoint: the next of its round, the next round, or the answer."""
+    name, number = split_step(step)
+    if name == "plan":
+        return "search.1"
+    if name == "synthesize":
+        return None
+    if output.get("stop"):
+        return "synthesize"
+    if name == "reflect":
+        return f"search.{number + 1}"
+    if name == "search" and not output["to_read"]:
+        return f"analyze.{number}"  # nothing to read: documents are whole, and known pages were read
+    if name == "analyze" and number >= int(output["round_limit"]):
+        return "synthesize"
+    return f"{ROUND_STEPS[ROUND_STEPS.index(name) + 1]}.{number}"
+
+
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
@@ -519,7 +558,7 @@ def state_of(checkpoints: Mapping[str, Any]) -> RunState:
             findings += analysis["findings"]
             unverified += int(analysis["unverified"])
             dropped += int(analysis["dropped_citations"])
-            done = number
+            done = number if not analysis.get("cut") else done
     return RunState(sources, findings, searched, read, done, unverified, dropped)
 
 

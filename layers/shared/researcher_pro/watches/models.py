@@ -52,6 +52,9 @@ class Watch(BaseModel):
     recency: Recency | None = None
     domains: list[str] = []
     max_cost_usd: float | None = None
+    max_rounds: int | None = None
+    max_duration_s: int | None = None
+    output_schema: dict[str, Any] | None = None
     schedule: str
     enabled: bool
     webhook_url: str | None = None

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from researcher_pro_client.cli import catalog, documents, research, results, watches
 from researcher_pro_client.cli.output import Output
-from researcher_pro_client.cli.usage import NotSupported, UsageError
+from researcher_pro_client.cli.usage import UsageError
 from researcher_pro_client.client import Client
 from researcher_pro_client.config import ConfigurationError
 from researcher_pro_client.errors import APIConnectionError, APIError, ResearcherProError
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ConfigurationError) as wrong:
         out.error(str(wrong))
         return USAGE_ERROR
-    except (APIError, APIConnectionError, NotSupported) as refused:
+    except (APIError, APIConnectionError) as refused:
         out.error(str(refused))
         return API_ERROR
     except ResearcherProError as failed:

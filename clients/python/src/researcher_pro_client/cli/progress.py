@@ -14,7 +14,7 @@ from researcher_pro_client.models import ResearchEvent
 def describe(event: ResearchEvent) -> str:
     """`search · round 2/3`: where the run is (rounds come with deep research; older servers send none)."""
     stage = event.stage or event.type.removeprefix("research.")
-    round_, of = event.data.get("round"), event.data.get("of")
+    round_, of = event.round, event.of
     if isinstance(round_, int):
         return f"{stage} · round {round_}/{of}" if isinstance(of, int) else f"{stage} · round {round_}"
     return stage

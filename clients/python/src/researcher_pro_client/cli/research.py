@@ -11,9 +11,9 @@ from rich.prompt import Confirm
 
 from researcher_pro_client.cli.output import Output
 from researcher_pro_client.cli.progress import RunProgress
-from researcher_pro_client.cli.usage import NotSupported, UsageError, csv_list, variables
+from researcher_pro_client.cli.usage import UsageError, csv_list, variables
 from researcher_pro_client.client import Client
-from researcher_pro_client.errors import UnprocessableEntityError, WaitTimeout
+from researcher_pro_client.errors import WaitTimeout
 from researcher_pro_client.models import Research
 
 SUCCEEDED, RUN_DID_NOT_SUCCEED = 0, 1
@@ -30,6 +30,7 @@ def add_commands(commands: Any) -> None:
     research.add_argument("--template", metavar="ID", help="research with a template")
     research.add_argument("--var", action="append", default=[], metavar="K=V", help="a template variable")
     research.add_argument("--max-cost", type=float, metavar="USD", help="stop before spending more")
+    research.add_argument("--max-rounds", type=int, metavar="N", help="rounds of searching and reading at most")
     research.add_argument("--output-schema", type=Path, metavar="FILE", help="a JSON Schema the answer must fill")
     research.add_argument("--json", action="store_true", help="print the finished research as JSON")
     research.add_argument("--no-wait", action="store_true", help="print the run's id and return")
@@ -61,27 +62,18 @@ def start(rp: Client, out: Output, args: argparse.Namespace) -> int:
         raise UsageError("give a question, or --template ID")
     if args.var and not args.template:
         raise UsageError("--var needs --template")
-    extra: dict[str, Any] = {}
-    if args.output_schema:
-        extra["output_schema"] = _schema(args.output_schema)
-    try:
-        research = rp.research.create(
-            args.query,
-            depth=args.depth,
-            sources=args.sources,
-            recency=args.recency,
-            domains=args.domains,
-            max_cost_usd=args.max_cost,
-            template_id=args.template,
-            variables=variables(args.var) if args.template else None,
-            extra_body=extra,
-        )
-    except UnprocessableEntityError as refused:
-        if extra and any(str(e.get("field", "")).endswith("output_schema") for e in refused.errors):
-            raise NotSupported(
-                "--output-schema is not supported by this server (it has no structured output)"
-            ) from None
-        raise
+    research = rp.research.create(
+        args.query,
+        depth=args.depth,
+        sources=args.sources,
+        recency=args.recency,
+        domains=args.domains,
+        max_cost_usd=args.max_cost,
+        template_id=args.template,
+        variables=variables(args.var) if args.template else None,
+        max_rounds=args.max_rounds,
+        output_schema=_schema(args.output_schema) if args.output_schema else None,
+    )
     if args.no_wait:
         out.line(research.id)
         return SUCCEEDED

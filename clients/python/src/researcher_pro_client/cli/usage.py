@@ -10,10 +10,6 @@ class UsageError(Exception):
     """The command line asks for something impossible (exit status 2)."""
 
 
-class NotSupported(Exception):
-    """The server does not offer what the command line asks for (exit status 3, like any API refusal)."""
-
-
 def csv_list(value: str) -> list[str]:
     """`web,documents` → ["web", "documents"]."""
     return [part.strip() for part in value.split(",") if part.strip()]
