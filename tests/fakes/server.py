@@ -101,7 +101,9 @@ class FakeServer(ABC):
         body = json.loads(raw or b"{}")
         self._current.headers = {k.lower(): v for k, v in request.headers.items()}
         with self._lock:
-            self.requests.append({"path": request.path, "body": body, "headers": dict(request.headers)})
+            self.requests.append(
+                {"path": request.path, "body": body, "headers": dict(request.headers), "at": time.monotonic()}
+            )
             fault = self.script.faults.popleft() if self.script.faults else None
             down, delay = self.script.down, self.script.delay
         if delay:

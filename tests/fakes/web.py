@@ -167,6 +167,7 @@ class WebRequest:
     headers: dict[str, str]
     status: int | None = None
     bytes_sent: int = 0
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
