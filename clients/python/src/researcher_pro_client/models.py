@@ -52,7 +52,16 @@ Variables = Annotated[dict[str, Any], Field(max_length=60)]
 AnalysisText = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
 AnalysisKinds = Annotated[list[AnalysisKind], Field(min_length=1, max_length=6)]
 TaskId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-DocumentTitle = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+# Texts that must say something: at least one character that is not whitespace (as the server spells it out).
+NOT_BLANK = (
+    "[^\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+)
+DocumentTitle = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NOT_BLANK)]
+DocumentKind = Literal["pdf", "docx", "html", "markdown", "text"]
+DocumentStatus = Literal["pending", "processing", "ready", "failed"]
+DOCUMENT_DONE: frozenset[str] = frozenset({"ready", "failed"})
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a file sent through a presigned upload
 SourceUrl = Annotated[str, StringConstraints(max_length=2048, pattern=r"^https?://\S+$")]
 MAX_DOCUMENT_BYTES = 1_000_000  # of UTF-8 text: the server checks it, its schema cannot say it
 
@@ -295,8 +304,32 @@ class ReportEvent(Resource):
 
 class DocumentCreate(RequestBody):
     title: DocumentTitle
-    text: Annotated[str, StringConstraints(min_length=1)]
-    source_url: SourceUrl | None = None
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOCUMENT_BYTES, pattern=NOT_BLANK)]
+    source_url: Annotated[str, StringConstraints(max_length=2048, pattern=f"^https?://{NOT_BLANK}+$")] | None = None
+
+
+def _never_null(schema: dict[str, Any]) -> None:
+    """An optional form field is sent or not; it is never null."""
+    schema.update(next(option for option in schema.pop("anyOf") if option.get("type") != "null"))
+    schema.pop("default", None)
+
+
+class DocumentForm(RequestBody):
+    """The multipart form of `POST /v1/documents`: a file and, optionally, its title."""
+
+    file: bytes
+    title: DocumentTitle | None = Field(default=None, json_schema_extra=_never_null)
+
+
+class UploadRequest(RequestBody):
+    """A file to send straight to storage (`documents.upload` does it for files too large for the body)."""
+
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NOT_BLANK)]
+    content_type: Annotated[
+        str, StringConstraints(max_length=255, pattern=r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$")
+    ]
+    size: Annotated[int, Field(ge=1, le=MAX_UPLOAD_BYTES)]
+    title: DocumentTitle | None = None
 
 
 class Document(Resource):
@@ -305,6 +338,27 @@ class Document(Resource):
     source_url: str | None = None
     size_bytes: int
     created_at: str
+    status: DocumentStatus = "ready"
+    kind: DocumentKind | None = None
+    filename: str | None = None
+    chars: int | None = None
+    pages: int | None = None
+    warnings: list[str] = []
+    error: ErrorInfo | None = None
+
+
+class UploadForm(Resource):
+    """Where to POST the file (multipart: every one of `fields`, then `file`), until `expires_at`."""
+
+    url: str
+    method: Literal["POST"] = "POST"
+    fields: dict[str, str]
+    expires_at: str
+
+
+class DocumentUpload(Resource):
+    document: Document
+    upload: UploadForm
 
 
 class DocumentWithText(Document):
