@@ -16,7 +16,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Literal, get_args
+from typing import Literal
 
 from researcher_pro.core.errors import DomainError
 from researcher_pro.providers.extract import (
@@ -30,7 +30,6 @@ from researcher_pro.providers.extract import (
 )
 
 DocumentKind = Literal["pdf", "docx", "html", "markdown", "text"]
-KINDS: tuple[DocumentKind, ...] = get_args(DocumentKind)
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Content types a document may be sent as: each names a kind, or none (the bytes decide).
 CONTENT_TYPES: dict[str, DocumentKind | None] = {
