@@ -1,4 +1,5 @@
-"""Runs task steps (research, analyses, reports) from the tasks queue; each record succeeds or fails on its own."""
+"""Runs task steps (research, analyses, reports, document extractions) from the tasks queue; each record
+succeeds or fails on its own. S3's notice that an uploaded file has landed arrives on the same queue."""
 
 from typing import Any
 
@@ -9,6 +10,8 @@ from researcher_pro.analyses.wiring import analysis_task
 from researcher_pro.core.config import get_settings
 from researcher_pro.core.observability import logger, metrics
 from researcher_pro.core.tracing import tracer
+from researcher_pro.documents.uploads import landed_upload
+from researcher_pro.documents.wiring import document_task
 from researcher_pro.reports.wiring import report_task
 from researcher_pro.research.wiring import research_pipeline
 from researcher_pro.tasks.messages import read_message
@@ -20,12 +23,13 @@ runners = {
     "research": research_pipeline(settings, sinks),
     "analysis": analysis_task(settings, sinks),
     "report": report_task(settings, sinks),
+    "document": document_task(settings, sinks),
 }
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def run_step(record: SQSRecord, context: LambdaContext) -> str:
-    message = read_message(record.body)
+    message = landed_upload(record.body) or read_message(record.body)
     logger.append_keys(task_id=message.task_id, kind=message.kind, step=message.step)
     logger.set_correlation_id(message.task_id)
     outcome = runners[message.kind].run_step(

@@ -18,6 +18,9 @@ from infra.local.functions import InvocationError
 from infra.local.template import ACCOUNT, Route
 
 MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway's own limit
+# Lambda's for a synchronous invocation's event (the request as JSON, a binary body base64-encoded in it): a
+# larger one is refused before the function runs, so the client never sees the function's own answer.
+LAMBDA_PAYLOAD = 6 * 1024 * 1024
 TEXT_TYPES = ("application/json", "application/problem+json", "text/", "application/x-www-form-urlencoded")
 
 
@@ -98,6 +101,9 @@ class HttpGateway:
             self._reply(request, 404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
             return
         event = self._event(request, route, params, url.path, url.query, body)
+        if len(body) > LAMBDA_PAYLOAD // 2 and len(json.dumps(event)) > LAMBDA_PAYLOAD:
+            self._reply(request, 413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+            return
         try:
             result = self._invoke(route.route.function, event)
         except InvocationError:

@@ -76,6 +76,7 @@ def provision(stack: Stack, endpoint: str) -> None:
     _tables(stack, endpoint)
     _queues(stack, endpoint)
     _buckets(stack, endpoint)
+    _event_rules(stack, endpoint)
     _secrets(stack, endpoint)
 
 
@@ -125,9 +126,32 @@ def _queues(stack: Stack, endpoint: str) -> None:
 
 
 def _buckets(stack: Stack, endpoint: str) -> None:
+    """Each bucket, and whether it sends its events to EventBridge (moto then hands them to the rules)."""
     s3 = aws_client("s3", endpoint)
-    for logical_id in stack.of_type("AWS::S3::Bucket"):
-        s3.create_bucket(Bucket=stack.physical_name(logical_id))
+    for logical_id, resource in stack.of_type("AWS::S3::Bucket").items():
+        name = stack.physical_name(logical_id)
+        s3.create_bucket(Bucket=name)
+        props = stack.resolve(resource.get("Properties", {}), endpoint)
+        to_eventbridge = (props.get("NotificationConfiguration") or {}).get("EventBridgeConfiguration") or {}
+        if _flag(to_eventbridge.get("EventBridgeEnabled")):
+            s3.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}}
+            )
+
+
+def _event_rules(stack: Stack, endpoint: str) -> None:
+    """Each EventBridge rule that matches events (AWS::Events::Rule with an EventPattern) on the default bus,
+    with its targets: moto matches what S3 sends against the pattern and puts it on a target queue, as
+    EventBridge does. (Scheduled rules, which SAM makes from Schedule events, are the ticker's.)"""
+    events = aws_client("events", endpoint)
+    for logical_id, resource in stack.of_type("AWS::Events::Rule").items():
+        props = stack.resolve(resource.get("Properties", {}), endpoint)
+        if "EventPattern" not in props:
+            continue
+        name = stack.physical_name(logical_id)
+        events.put_rule(Name=name, EventPattern=json.dumps(props["EventPattern"]), State=props.get("State", "ENABLED"))
+        targets = [{key: target[key] for key in ("Id", "Arn", "Input") if key in target} for target in props["Targets"]]
+        events.put_targets(Rule=name, Targets=targets)
 
 
 def _secrets(stack: Stack, endpoint: str) -> None:

@@ -212,14 +212,19 @@ class Stack:
     def _get_att(self, name: str, attribute: str, endpoint: str) -> Any:
         kind = self.resources[name]["Type"]
         physical = self.physical_name(name)
-        service = {"AWS::SQS::Queue": "sqs", "AWS::DynamoDB::Table": "dynamodb", "AWS::S3::Bucket": "s3"}.get(
-            kind, "lambda"
-        )
+        service = {
+            "AWS::SQS::Queue": "sqs",
+            "AWS::DynamoDB::Table": "dynamodb",
+            "AWS::S3::Bucket": "s3",
+            "AWS::Events::Rule": "events",
+        }.get(kind, "lambda")
         if attribute == "Arn":
             if service == "s3":
                 return f"arn:aws:s3:::{physical}"
             if service == "dynamodb":
                 return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{physical}"
+            if service == "events":
+                return f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{physical}"
             return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{physical}"
         if attribute == "QueueName":
             return physical

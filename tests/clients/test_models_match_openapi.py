@@ -28,6 +28,8 @@ SENT_BY: dict[str, list[Callable[..., Any]]] = {
     "AnalysisRequest": [client.AnalysesResource.create, async_client.AsyncAnalysesResource.create],
     "ReportRequest": [client.ReportsResource.create, async_client.AsyncReportsResource.create],
     "DocumentCreate": [client.DocumentsResource.create, async_client.AsyncDocumentsResource.create],
+    "DocumentForm": [client.DocumentsResource.upload, async_client.AsyncDocumentsResource.upload],
+    "UploadRequest": [client.DocumentsResource.start_upload, async_client.AsyncDocumentsResource.start_upload],
     "TemplateInput": [client.TemplatesResource.create, async_client.AsyncTemplatesResource.create],
     "RenderRequest": [client.TemplatesResource.render, async_client.AsyncTemplatesResource.render],
     "WatchRequest": [client.WatchesResource.create, async_client.AsyncWatchesResource.create],

@@ -18,6 +18,7 @@ from researcher_pro_client import Client
 
 from tests.clients.conftest import QUESTION
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.pdf import build_pdf
 from tests.fakes.perplexity_server import FakePerplexity
 from tests.harness import Cloud, venv_bin
 
@@ -103,15 +104,21 @@ def test_documents_reports_analyses_watches_templates_and_usage(
         "<html><head><style>x{}</style></head><body><p>Solar &amp; wind</p><script>alert(1)</script></body></html>"
     )
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 not really")
-    added = rp(offline_cloud, "docs", "add", str(tmp_path / "notes.md"), str(tmp_path / "page.html"))
+    (tmp_path / "report.pdf").write_bytes(build_pdf("Quarterly report", ["Turbine output rose by twelve percent."]))
+    added = rp(offline_cloud, "docs", "add", *(str(tmp_path / n) for n in ("notes.md", "page.html", "report.pdf")))
     assert added.returncode == 0, added.stderr
-    ids = [line.split("\t")[0] for line in added.stdout.splitlines()]
+    lines = [line.split("\t") for line in added.stdout.splitlines()]
+    ids = [line[0] for line in lines]
+    assert [line[1:] for line in lines] == [
+        ["Geothermal", "markdown, 68 characters"],
+        ["page", "html, 12 characters"],
+        ["Quarterly report", "pdf, 55 characters, 1 pages"],
+    ]
     assert offline_sdk.documents.get(ids[1]).text == "Solar & wind"
-    assert [d.title for d in offline_sdk.documents.list(limit=100).items[:2]] == ["page", "notes"]
+    listed = rp(offline_cloud, "docs", "list", "--limit", "3").stdout
+    assert "Quarterly report" in listed and "pdf" in listed and "ready" in listed
     pdf = rp(offline_cloud, "docs", "add", str(tmp_path / "scan.pdf"))
-    # Until the server takes files, a PDF is refused with the server's own problem detail, on one line.
-    if pdf.returncode != 0:
-        assert pdf.returncode == 3 and one_line_error(pdf).startswith(f"rp: {tmp_path / 'scan.pdf'}: ")
+    assert pdf.returncode == 3 and one_line_error(pdf).startswith(f"rp: {tmp_path / 'scan.pdf'}: 422 ")
     assert rp(offline_cloud, "docs", "add", str(tmp_path / "missing.txt")).returncode == 2
     assert rp(offline_cloud, "docs", "rm", *ids).returncode == 0
     assert ids[0] not in rp(offline_cloud, "docs", "list", "--limit", "100").stdout

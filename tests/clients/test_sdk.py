@@ -12,14 +12,18 @@ from researcher_pro_client import (
     AuthenticationError,
     Client,
     ConflictError,
+    DocumentFailed,
     NotFoundError,
     PermissionDeniedError,
     UnprocessableEntityError,
     WaitTimeout,
 )
+from researcher_pro_client.files import MULTIPART_MAX_BYTES
 from researcher_pro_client.models import ResearchEvent
 
 from tests.clients.conftest import QUESTION
+from tests.fakes.docx import build_docx
+from tests.fakes.pdf import build_scanned_pdf
 from tests.harness import Cloud
 
 pytestmark = pytest.mark.e2e
@@ -121,6 +125,31 @@ def test_documents_templates_reports_analyses_watches_and_usage(offline_sdk: Cli
     usage = rp.usage(from_date=today, to_date=today)
     assert (usage.from_date, usage.to_date) == (today, today)
     assert usage.totals.cost_usd == sum(day.cost_usd for day in usage.days)
+
+
+def test_upload_sends_small_files_in_the_request_and_large_ones_through_storage(offline_cloud: Cloud) -> None:
+    large = ("Offshore wind farms in the North Sea. " * 115_000).encode()  # about 4.4 MB: past the request's limit
+    assert len(large) > MULTIPART_MAX_BYTES
+    with Client(offline_cloud.url, offline_cloud.create_key("uploader")) as rp:
+        small = rp.documents.upload(build_docx("Minutes", ["The board met in March."]), filename="minutes.docx")
+        assert (small.status, small.kind, small.title, small.filename) == ("ready", "docx", "Minutes", "minutes.docx")
+        big = rp.documents.upload(large, "Wind atlas", filename="atlas.txt")
+        assert (big.status, big.kind, big.title, big.size_bytes) == ("ready", "text", "Wind atlas", len(large))
+        assert big.chars == len(large.decode().strip())
+        with pytest.raises(DocumentFailed) as failed:
+            rp.documents.upload(b"not a PDF " * MULTIPART_MAX_BYTES, filename="big.pdf")
+        assert failed.value.document.error is not None and failed.value.document.error.code == "corrupt_file"
+        with pytest.raises(UnprocessableEntityError) as refused:
+            rp.documents.upload(build_scanned_pdf(1), filename="scan.pdf")
+        assert refused.value.code == "no_text_layer"
+
+    async def asynchronously() -> tuple[str, str]:
+        async with AsyncClient(offline_cloud.url, offline_cloud.create_key("async-uploader")) as rp:
+            pending = await rp.documents.upload(large, filename="atlas.txt", wait=False)
+            done = await rp.documents.wait(pending.id, timeout=60)
+            return pending.status, done.status
+
+    assert asyncio.run(asynchronously()) == ("pending", "ready")
 
 
 def test_the_async_client_follows_a_run_live_and_reads_it(offline_cloud: Cloud) -> None:

@@ -80,3 +80,50 @@ def build_pdf(title: str, paragraphs: Sequence[str]) -> bytes:
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 5 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def build_scanned_pdf(pages: int = 2) -> bytes:
+    """A PDF as a scanner makes it: every page one image (an 8x8 grey square), and no text layer."""
+    image = bytes(range(0, 256, 4))  # 64 grey levels: 8x8 pixels, 8 bits each
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",  # the page tree, once the pages are numbered
+        b"<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8 "
+        + f"/Length {len(image)} >>\nstream\n".encode()
+        + image
+        + b"\nendstream",
+    ]
+    kids = []
+    for _ in range(pages):
+        draw = f"q {PAGE_WIDTH - 2 * MARGIN} 0 0 {PAGE_HEIGHT - 2 * MARGIN} {MARGIN} {MARGIN} cm /Scan Do Q".encode()
+        objects.append(f"<< /Length {len(draw)} >>\nstream\n".encode() + draw + b"\nendstream")
+        contents = len(objects)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] "
+            f"/Resources << /XObject << /Scan 3 0 R >> >> /Contents {contents} 0 R >>".encode()
+        )
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {pages} >>".encode()
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def encrypt_pdf(pdf: bytes, password: str = "correct horse") -> bytes:
+    """`pdf` protected with a user password, as pypdf (a real PDF library) writes it."""
+    import io
+
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf))
+    writer.encrypt(user_password=password, owner_password=password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

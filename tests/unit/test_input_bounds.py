@@ -56,6 +56,7 @@ def test_task_kinds_issue_the_ids_they_recognise() -> None:
         "research": "res",
         "analysis": "ana",
         "report": "rep",
+        "document": "doc",  # a document's extraction task has the document's own id
     }
 
 

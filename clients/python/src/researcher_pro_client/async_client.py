@@ -13,16 +13,18 @@ import httpx
 from researcher_pro_client import calls
 from researcher_pro_client.calls import Call, body
 from researcher_pro_client.config import Config
-from researcher_pro_client.errors import WaitTimeout
-from researcher_pro_client.files import FileInput, file_part
+from researcher_pro_client.errors import DocumentFailed, PayloadTooLargeError, WaitTimeout
+from researcher_pro_client.files import MULTIPART_MAX_BYTES, FileInput, file_part
 from researcher_pro_client.follow import STREAMS, TaskKind, afollow
 from researcher_pro_client.models import (
+    DOCUMENT_DONE,
     TERMINAL_STATUSES,
     Analysis,
     AnalysisEvent,
     AnalysisKind,
     Depth,
     Document,
+    DocumentUpload,
     DocumentWithText,
     EventPage,
     Health,
@@ -314,11 +316,55 @@ class AsyncDocumentsResource:
         return await self._client.send(calls.create_document(fields))
 
     async def upload(
-        self, file: FileInput, *, filename: str | None = None, title: str | None = None, media_type: str | None = None
+        self,
+        file: FileInput,
+        title: str | None = None,
+        *,
+        filename: str | None = None,
+        media_type: str | None = None,
+        wait: bool = True,
+        timeout: float = DEFAULT_WAIT_SECONDS,
     ) -> Document:
-        """Add a file (PDF, DOCX, HTML, Markdown, text) as a multipart upload; the server extracts its text."""
+        """Add a file (PDF, DOCX, HTML, Markdown, text: a path, bytes or a binary file object); the server reads
+        its kind and extracts its text. Up to `MULTIPART_MAX_BYTES` it goes in the request and comes back
+        ready; larger files (or any a server takes less of in the request), up to 50 MiB, go straight to
+        storage through a presigned upload, and with `wait` the call returns once their text is extracted.
+        A file the server cannot read raises `APIError` (in the request) or `DocumentFailed` (through storage)."""
         name, content, kind = file_part(file, filename, media_type)
-        return await self._client.send(calls.upload_document(name, content, kind, title))
+        if len(content) <= MULTIPART_MAX_BYTES:
+            try:
+                return await self._client.send(calls.upload_document(name, content, kind, title))
+            except PayloadTooLargeError:
+                pass  # this server takes less in the request: through storage, then
+        started = await self.start_upload(name, kind, len(content), title=title)
+        await self._client.send(calls.send_upload(started.upload, name, content, kind))
+        if not wait:
+            return started.document
+        document = await self.wait(started.document.id, timeout=timeout)
+        if document.status == "failed":
+            raise DocumentFailed(document)
+        return document
+
+    async def start_upload(
+        self, filename: str, content_type: str, size: int, *, title: str | None = None
+    ) -> DocumentUpload:
+        """A pending document and the signed form that sends its file (`size` bytes of `content_type`) to
+        storage; `upload` does both steps."""
+        fields = body({"filename": filename, "content_type": content_type, "size": size, "title": title})
+        return await self._client.send(calls.start_upload(fields))
+
+    async def wait(
+        self, document_id: str, *, timeout: float = DEFAULT_WAIT_SECONDS, poll_interval: float | None = None
+    ) -> DocumentWithText:
+        """The document once its file is read (`ready`) or refused (`failed`); `WaitTimeout` after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            document = await self.get(document_id)
+            if document.status in DOCUMENT_DONE:
+                return document
+            if time.monotonic() >= deadline:
+                raise WaitTimeout(document_id, document.status, timeout)
+            await asyncio.sleep(min(poll_interval or self._client.poll_interval, max(0.0, deadline - time.monotonic())))
 
     async def get(self, document_id: str) -> DocumentWithText:
         return await self._client.send(calls.get_document(document_id))

@@ -15,6 +15,7 @@ from researcher_pro_client.models import (
     Analysis,
     AnalysisEvent,
     Document,
+    DocumentUpload,
     DocumentWithText,
     EventPage,
     Health,
@@ -28,6 +29,7 @@ from researcher_pro_client.models import (
     Template,
     TemplateSection,
     TemplateVariable,
+    UploadForm,
     UsageReport,
     Watch,
     WatchCreated,
@@ -176,6 +178,17 @@ def upload_document(filename: str, content: bytes, media_type: str, title: str |
     data = {"title": title} if title else None
     files = {"file": (filename, content, media_type)}
     return Call("POST", "/v1/documents", _model(Document), files=files, data=data, repeatable=False)
+
+
+def start_upload(fields: Mapping[str, Any]) -> Call[DocumentUpload]:
+    return Call("POST", "/v1/documents/uploads", _model(DocumentUpload), json=fields, repeatable=False)
+
+
+def send_upload(form: UploadForm, filename: str, content: bytes, media_type: str) -> Call[None]:
+    """The file to storage with its signed form (the form is the credential: no API key goes with it).
+    Sending it again puts the same bytes at the same key."""
+    files = {"file": (filename, content, media_type)}
+    return Call(form.method, form.url, _nothing, data=form.fields, files=files, authenticated=False)
 
 
 def list_documents(limit: int | None, cursor: str | None) -> Call[Page[Document]]:

@@ -30,6 +30,17 @@ class WaitTimeout(ResearcherProError):
         self.status = status
 
 
+class DocumentFailed(ResearcherProError):
+    """A file sent through storage could not be read (encrypted, damaged, no text layer, not a document):
+    `document.error` says why, and nothing of the file is kept."""
+
+    def __init__(self, document: Any) -> None:
+        error = document.error
+        reason = f"{error.code}: {error.message}" if error else "failed"
+        super().__init__(f"{document.id} failed: {reason}")
+        self.document = document
+
+
 class APIError(ResearcherProError):
     """The API answered with an error status. `str(error)` is one line fit to show a user."""
 

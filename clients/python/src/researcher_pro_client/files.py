@@ -17,6 +17,9 @@ MEDIA_TYPES = {
 }
 
 FileInput = str | Path | bytes | BinaryIO
+# The most any server takes in a request body (its RP_DOCUMENT_UPLOAD_MAX_BYTES is at most this); larger files
+# go through a presigned upload.
+MULTIPART_MAX_BYTES = 4 * 1024 * 1024
 
 
 def media_type_of(filename: str) -> str:

@@ -61,7 +61,11 @@ Variables = Annotated[dict[str, Any], Field(max_length=60)]
 AnalysisText = Annotated[str, StringConstraints(min_length=1, max_length=100_000, pattern=NOT_BLANK)]
 AnalysisKinds = Annotated[list[AnalysisKind], Field(min_length=1, max_length=6)]
 TaskId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-DocumentTitle = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+DocumentTitle = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=NOT_BLANK)]
+DocumentKind = Literal["pdf", "docx", "html", "markdown", "text"]
+DocumentStatus = Literal["pending", "processing", "ready", "failed"]
+DOCUMENT_DONE: frozenset[str] = frozenset({"ready", "failed"})
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a file sent through a presigned upload
 SourceUrl = Annotated[str, StringConstraints(max_length=2048, pattern=f"^https?://{NOT_BLANK}+$")]
 Schedule = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NOT_BLANK)]
 WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=NOT_BLANK)]
@@ -344,8 +348,32 @@ class ReportEvent(Resource):
 
 class DocumentCreate(RequestBody):
     title: DocumentTitle
-    text: Annotated[str, StringConstraints(min_length=1, max_length=1_000_000, pattern=NOT_BLANK)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_DOCUMENT_BYTES, pattern=NOT_BLANK)]
     source_url: SourceUrl | None = None
+
+
+def _never_null(schema: dict[str, Any]) -> None:
+    """An optional form field is sent or not; it is never null."""
+    schema.update(next(option for option in schema.pop("anyOf") if option.get("type") != "null"))
+    schema.pop("default", None)
+
+
+class DocumentForm(RequestBody):
+    """The multipart form of `POST /v1/documents`: a file and, optionally, its title."""
+
+    file: bytes
+    title: DocumentTitle | None = Field(default=None, json_schema_extra=_never_null)
+
+
+class UploadRequest(RequestBody):
+    """A file to send straight to storage (`documents.upload` does it for files too large for the body)."""
+
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NOT_BLANK)]
+    content_type: Annotated[
+        str, StringConstraints(max_length=255, pattern=r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$")
+    ]
+    size: Annotated[int, Field(ge=1, le=MAX_UPLOAD_BYTES)]
+    title: DocumentTitle | None = None
 
 
 class Document(Resource):
@@ -354,6 +382,27 @@ class Document(Resource):
     source_url: str | None = None
     size_bytes: int
     created_at: str
+    status: DocumentStatus = "ready"
+    kind: DocumentKind | None = None
+    filename: str | None = None
+    chars: int | None = None
+    pages: int | None = None
+    warnings: list[str] = []
+    error: ErrorInfo | None = None
+
+
+class UploadForm(Resource):
+    """Where to POST the file (multipart: every one of `fields`, then `file`), until `expires_at`."""
+
+    url: str
+    method: Literal["POST"] = "POST"
+    fields: dict[str, str]
+    expires_at: str
+
+
+class DocumentUpload(Resource):
+    document: Document
+    upload: UploadForm
 
 
 class DocumentWithText(Document):

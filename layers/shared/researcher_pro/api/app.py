@@ -16,9 +16,15 @@ from researcher_pro.core.config import VERSION, Settings
 SECURITY = {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key: rp_…"}}
 
 
-def create_app(settings: Settings, *routers: APIRouter, described_by: Callable[[], FastAPI] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *routers: APIRouter,
+    described_by: Callable[[], FastAPI] | None = None,
+    max_body_bytes: int | None = None,
+) -> FastAPI:
     """An app serving `routers`. Its OpenAPI document describes them, or, with `described_by`, the app that
-    function builds (the health function serves the whole API's document without serving its routes)."""
+    function builds (the health function serves the whole API's document without serving its routes).
+    Bodies may have `max_body_bytes` (default: the setting); a route that takes larger ones says so itself."""
     app = FastAPI(
         title="Researcher Pro",
         version=VERSION,
@@ -28,7 +34,7 @@ def create_app(settings: Settings, *routers: APIRouter, described_by: Callable[[
         app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes or settings.max_body_bytes)
     build_schema = app.openapi
 
     def openapi_with_security() -> dict[str, Any]:

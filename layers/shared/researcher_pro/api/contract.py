@@ -12,6 +12,8 @@ on the document alone:
 - 409, 422 and 429 (with `Retry-After`) on routes that start work (they depend on `starts`): an
   Idempotency-Key still in progress or reused with another body, and the tenant's start rate;
 - every problem as `application/problem+json`, described by the `Problem` schema.
+A route that reads its body itself (one that takes more than one media type) declares each body's schema in
+its `openapi_extra`; those become components, as FastAPI's own bodies are.
 What only some routes can answer (403, and most 409s) each route declares itself (core/problems.py).
 """
 
@@ -77,6 +79,7 @@ def make_exact(document: dict[str, Any], app: FastAPI, max_body_bytes: int) -> d
         needs = {dependency.call for dependency in _dependencies(route.dependant)}
         for method in route.methods or ():
             operation = document["paths"][route.path_format][method.lower()]
+            _hoist_body_schemas(operation, schemas)
             _describe(operation, needs, max_body_bytes)
     return document
 
@@ -113,6 +116,17 @@ def _describe(operation: dict[str, Any], needs: set[Callable[..., Any] | None], 
     for status, response in responses.items():
         if status.startswith("4") and PROBLEM_JSON not in response.get("content", {}):
             raise ValueError(f"{operation['operationId']}: {status} is not described as a problem")
+
+
+def _hoist_body_schemas(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """Request body schemas given inline (a model's JSON Schema, named by its title) as components."""
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        schema = media.get("schema", {})
+        name = schema.get("title")
+        if name and "$ref" not in schema:
+            schemas.update(schema.pop("$defs", {}))
+            schemas[name] = schema
+            media["schema"] = {"$ref": f"#/components/schemas/{name}"}
 
 
 def _always_valid(parameter: dict[str, Any]) -> bool:

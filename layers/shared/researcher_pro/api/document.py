@@ -32,7 +32,7 @@ def whole_api(settings: Settings) -> FastAPI:
         research_router(lambda: research_service(settings, ())),
         analyses_router(lambda: analysis_service(settings)),
         reports_router(lambda: report_service(settings)),
-        documents_router(lambda: document_service(settings)),
+        documents_router(lambda: document_service(settings), settings.document_upload_max_bytes),
         usage_router(lambda: usage_service(settings)),
         templates_router(lambda: template_service(settings)),
         watches_router(lambda: watch_service(settings)),

@@ -96,6 +96,11 @@ class Settings:
     # Analyses: texts longer than this are split on paragraph boundaries and analysed part by part.
     analysis_chunk_chars: int = 12_000
 
+    # Documents: a file sent in the request body (multipart) may have this many bytes; larger ones, up to
+    # 50 MiB, go through a presigned S3 upload whose URL lives this long.
+    document_upload_max_bytes: int = 4 * 1024 * 1024
+    document_upload_url_ttl_seconds: int = 900
+
     # Templates.
     max_template_versions: int = 100  # a template's PUTs beyond this are refused (409)
 
@@ -213,6 +218,12 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "rounds_standard": (1, 8),
     "rounds_deep": (1, 8),
     "pages_per_query": (0, 10),
+    # A request reaches its Lambda as one JSON event of at most 6 MiB, its body base64-encoded (4 bytes for
+    # every 3) when binary, as multipart is: 4 MiB of file, with the form's framing and the event around it,
+    # comes to about 5.6 MB (tests/unit/test_document_files.py measures it).
+    "document_upload_max_bytes": (64 * 1024, 4 * 1024 * 1024),
+    # Signed by the API's temporary credentials, which die within the hour.
+    "document_upload_url_ttl_seconds": (60, 3_600),
 }
 
 # Settings whose environment variable is not RP_<FIELD>: the providers' own conventional names.

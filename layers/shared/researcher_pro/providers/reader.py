@@ -16,9 +16,9 @@ site's rules are unknown, so its pages are not fetched (refused as `robots`) and
 `robots_ttl_seconds`, for this container. Crawl-delay is not honoured: a research round reads a few pages
 of many sites, once each.
 
-Text: HTML's main text without navigation and boilerplate (trafilatura), every page of a PDF (pypdf),
-plain text and Markdown as they are. A page that cannot be read raises PageUnreadable with one of
-REASONS, which the research loop counts.
+Text: HTML's main text without navigation and boilerplate, every page of a PDF (both read by
+providers/extract.py, as uploaded documents are), plain text and Markdown as they are. A page that
+cannot be read raises PageUnreadable with one of REASONS, which the research loop counts.
 
 Thread-safe: the loop reads a round's pages at once. Each read has its own connections (see
 core/net.PinnedSession); the robots.txt cache is shared.
@@ -27,7 +27,6 @@ core/net.PinnedSession); the robots.txt cache is shared.
 from __future__ import annotations
 
 import codecs
-import io
 import re
 import threading
 import time
@@ -42,6 +41,7 @@ import httpx
 from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.config import VERSION
 from researcher_pro.core.net import AddressPolicy, PinnedSession, Target, UnsafeAddress
+from researcher_pro.providers.extract import Unextractable, html_text, markdown_title, pdf_text
 
 Reason = Literal[
     "address",
@@ -68,7 +68,6 @@ _HEADERS = {
     "Accept-Encoding": "identity",
 }
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
-_MARKDOWN_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 class PageUnreadable(Exception):
@@ -281,46 +280,15 @@ def _content_type(header: str | None) -> tuple[str, str | None]:
 
 def _extract(media_type: str, charset: str | None, body: bytes, url: str) -> tuple[str, str]:
     """(title, text) of a page's body."""
-    if media_type in HTML_TYPES:
-        return _html(body, charset, url)
-    if media_type == PDF_TYPE:
-        return _pdf(body)
+    try:
+        if media_type in HTML_TYPES:
+            # The header's charset wins; without one, the page's own <meta> declaration is read.
+            extracted = html_text(body.decode(charset, errors="replace") if charset else body, url)
+            return extracted.title, extracted.text
+        if media_type == PDF_TYPE:
+            extracted = pdf_text(body)
+            return extracted.title, extracted.text
+    except Unextractable as error:
+        raise PageUnreadable("unreadable", error.detail) from error
     text = body.decode(charset or "utf-8-sig", errors="replace")
-    heading = _MARKDOWN_HEADING.search(text) if media_type == "text/markdown" else None
-    return (heading.group(1) if heading else ""), text
-
-
-def _html(body: bytes, charset: str | None, url: str) -> tuple[str, str]:
-    # Imported here, not at the top: trafilatura brings lxml and date parsing, and only page reads need them.
-    import trafilatura
-
-    # The header's charset wins; without one, trafilatura reads the page's own <meta> declaration.
-    markup: str | bytes = body.decode(charset, errors="replace") if charset else body
-    try:
-        document = trafilatura.bare_extraction(
-            markup, url=url, with_metadata=True, include_comments=False, include_tables=True
-        )
-    except Exception as error:  # markup from the web can break a parser in ways no list of exceptions foresees
-        raise PageUnreadable("unreadable", f"the HTML could not be parsed: {type(error).__name__}: {error}") from error
-    if document is None or isinstance(document, dict):  # a dict only when asked for one
-        return "", ""
-    # trafilatura puts each block (heading, paragraph, list item) on a line; passages are split on blank lines.
-    text = "\n\n".join(line.strip() for line in (document.text or "").splitlines() if line.strip())
-    return document.title or "", text
-
-
-def _pdf(body: bytes) -> tuple[str, str]:
-    import pypdf
-
-    try:
-        reader = pypdf.PdfReader(io.BytesIO(body))
-        # Many PDFs are encrypted with an empty password only to restrict printing or copying; those we can read.
-        if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
-            raise PageUnreadable("unreadable", "the PDF is encrypted with a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        title = reader.metadata.title if reader.metadata else None
-    except PageUnreadable:
-        raise
-    except Exception as error:  # a corrupt PDF can break pypdf in any of its own ways
-        raise PageUnreadable("unreadable", f"not a readable PDF: {type(error).__name__}: {error}") from error
-    return str(title or ""), "\n\n".join(page.strip() for page in pages if page.strip())
+    return (markdown_title(text) if media_type == "text/markdown" else ""), text

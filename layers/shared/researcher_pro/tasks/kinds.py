@@ -57,4 +57,17 @@ REPORT = TaskKind(
         "cancelled": "report.cancelled",
     },
 )
-KINDS: dict[str, TaskKind] = {kind.name: kind for kind in (RESEARCH, ANALYSIS, REPORT)}
+# A document's file sent to storage, and its text extracted: the task has the document's own id.
+DOCUMENT = TaskKind(
+    "document",
+    "U",
+    ids.DOCUMENT,
+    "DocumentExtractions",
+    {
+        "progress": "document.progress",
+        "succeeded": "document.ready",
+        "failed": "document.failed",
+        "cancelled": "document.cancelled",
+    },
+)
+KINDS: dict[str, TaskKind] = {kind.name: kind for kind in (RESEARCH, ANALYSIS, REPORT, DOCUMENT)}

@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from annotated_types import Ge, MaxLen, MinLen
 
-KindName = Literal["research", "analysis", "report"]
+KindName = Literal["research", "analysis", "report", "document"]
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from researcher_pro_client.cli.output import Output
 from researcher_pro_client.cli.usage import UsageError
 from researcher_pro_client.client import Client
-from researcher_pro_client.errors import APIError
+from researcher_pro_client.errors import APIError, DocumentFailed
+from researcher_pro_client.models import Document
 
-# Sent as text in a JSON body; the others as files, for the server to extract.
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
-HTML_SUFFIXES = {".html", ".htm"}
-FILE_SUFFIXES = {".pdf", ".docx"}
+SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 API_ERROR = 3
 
 
@@ -39,27 +36,21 @@ def add_documents(rp: Client, out: Output, args: argparse.Namespace) -> int:
         raise UsageError("--title names one file; give one file with it")
     for path in args.files:
         suffix = path.suffix.lower()
-        if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES | FILE_SUFFIXES:
+        if suffix not in SUFFIXES:
             raise UsageError(f"{path}: cannot add {suffix or 'files without a suffix'} (txt, md, html, pdf, docx)")
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
     status = 0
     for path in args.files:
-        title = args.title or path.stem
         try:
-            if path.suffix.lower() in FILE_SUFFIXES:
-                document = rp.documents.upload(path, title=title)
-            else:
-                document = rp.documents.create(title, _text_of(path))
-        except APIError as refused:
+            # The server reads each file's kind and text; large ones go through storage, and this waits for them.
+            document = rp.documents.upload(path, args.title)
+        except (APIError, DocumentFailed) as refused:
             # The other files still go in; the exit status says one did not.
-            hint = ""
-            if path.suffix.lower() in FILE_SUFFIXES and refused.status in {415, 422}:
-                hint = "this server may not accept file uploads yet: "
-            out.error(f"{path}: {hint}{refused}")
+            out.error(f"{path}: {refused}")
             status = API_ERROR
             continue
-        out.line(f"{document.id}\t{document.title}")
+        out.line(f"{document.id}\t{document.title}\t{_extracted(document)}")
     return status
 
 
@@ -68,8 +59,19 @@ def list_documents(rp: Client, out: Output, args: argparse.Namespace) -> int:
     if args.json:
         out.json(page)
     else:
-        rows = [(d.id, d.title, d.size_bytes, d.created_at[:19].replace("T", " ")) for d in page.items]
-        out.table(["id", "title", "bytes", "added (UTC)"], rows)
+        rows = [
+            (
+                d.id,
+                d.title,
+                d.status,
+                d.kind or "",
+                _number(d.chars),
+                _number(d.pages),
+                d.created_at[:19].replace("T", " "),
+            )
+            for d in page.items
+        ]
+        out.table(["id", "title", "status", "kind", "chars", "pages", "added (UTC)"], rows)
     return 0
 
 
@@ -80,47 +82,11 @@ def remove_documents(rp: Client, out: Output, args: argparse.Namespace) -> int:
     return 0
 
 
-def _text_of(path: Path) -> str:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text") from None
-    text = html_text(raw) if path.suffix.lower() in HTML_SUFFIXES else raw
-    if not text.strip():
-        raise UsageError(f"{path}: has no text")
-    return text
+def _extracted(document: Document) -> str:
+    pages = f", {document.pages} pages" if document.pages else ""
+    warnings = f" ({'; '.join(document.warnings)})" if document.warnings else ""
+    return f"{document.kind or 'document'}, {_number(document.chars)} characters{pages}{warnings}"
 
 
-class _TextOnly(HTMLParser):
-    BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"})
-    SKIPPED = frozenset({"script", "style", "noscript", "template", "head"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIPPED:
-            self._skipping += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIPPED and self._skipping:
-            self._skipping -= 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
-def html_text(html: str) -> str:
-    """The readable text of an HTML page, one paragraph per block (the API takes text, not markup)."""
-    parser = _TextOnly()
-    parser.feed(html)
-    parser.close()
-    paragraphs = (" ".join(block.split()) for block in "".join(parser.parts).split("\n\n"))
-    return "\n\n".join(p for p in paragraphs if p)
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
