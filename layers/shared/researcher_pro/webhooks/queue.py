@@ -4,6 +4,7 @@ at most 15 minutes; a longer wait is kept by the sweeper's index instead)."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -42,5 +43,6 @@ class DeliveryQueue:
         self._sqs = client("sqs")
 
     def send(self, message: DeliveryMessage, delay_seconds: float = 0) -> None:
-        delay = max(0, min(MAX_DELAY_SECONDS, round(delay_seconds)))
+        # Whole seconds, rounded up: a message that came before its attempt's time would find it not due.
+        delay = max(0, min(MAX_DELAY_SECONDS, math.ceil(delay_seconds)))
         self._sqs.send_message(QueueUrl=self._url, MessageBody=message.to_json(), DelaySeconds=delay)

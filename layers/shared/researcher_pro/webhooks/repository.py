@@ -315,7 +315,7 @@ class WebhookRepository:
                     ":due": {"S": keys["gsi2sk"]},
                     ":pending": {"S": "pending"},
                     ":now": to_attr(now),
-                    ":soon": to_attr(now + 1),  # a queue delay may end a moment early
+                    ":soon": to_attr(now + 0.5),  # clocks differ a little between the queue and us
                 },
                 ReturnValues="ALL_NEW",
             )
