@@ -42,7 +42,7 @@ class WebhookOutbox:
 
     def staged(self, record: dict[str, Any], event: dict[str, Any]) -> list[dict[str, Any]]:
         tenant, task_id = record["tenant"], record["id"]
-        if event.get("type") not in TASK_EVENT_TYPES and not (self._derive and record.get("watch_id")):
+        if event.get("type") not in TASK_EVENT_TYPES:  # every end that derives events is one of these too
             return []
         try:
             wanted = self._repo.has_endpoints(tenant)
@@ -53,7 +53,7 @@ class WebhookOutbox:
             return []
         self._staged.add((tenant, task_id))
         now = time.time()
-        entry = {"task_id": task_id, "task_kind": record.get("kind", TERMINAL.get(event["type"])), "event": event}
+        entry = {"task_id": task_id, "task_kind": TERMINAL[event["type"]], "event": event}
         return [self._repo.outbox_put(tenant, task_id, {**entry, "ended_at": now}, now + HANDOFF_GRACE_SECONDS)]
 
     def emitted(self, tenant: str, event: dict[str, Any]) -> None:
@@ -69,7 +69,7 @@ class WebhookOutbox:
         if entry is None:
             return 0
         terminal = entry["event"]
-        events = [task_event(entry["task_kind"], task_id, terminal)] if terminal["type"] in TASK_EVENT_TYPES else []
+        events = [task_event(entry["task_kind"], task_id, terminal)]
         for derive in self._derive:
             events.extend(WebhookEvent(**fields) for fields in derive(tenant, terminal))
         service = self._service()
