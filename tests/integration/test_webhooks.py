@@ -302,3 +302,36 @@ def test_the_sample_events_of_the_webhook_functions(stack: Stack) -> None:
     batch = event("webhook_delivery/attempt_and_malformed.json")
     assert invoke(deliveries, batch) == {"batchItemFailures": [{"itemIdentifier": batch["Records"][1]["messageId"]}]}
     assert set(invoke(sweeper, event("webhook_sweeper/scheduled.json"))) == {"handed_on", "sent"}
+
+
+def test_an_attempt_goes_to_the_checked_address_and_never_to_a_private_one(
+    stack: Stack, receiver: WebhookReceiver
+) -> None:
+    from researcher_pro.webhooks.delivery import DeliveryAttempts
+    from researcher_pro.webhooks.models import WebhookCreate
+    from researcher_pro.webhooks.queue import DeliveryMessage
+    from researcher_pro.webhooks.service import WebhookService
+    from researcher_pro.webhooks.urls import WebhookPolicy
+    from researcher_pro.webhooks.wiring import delivery_queue, retry_schedule, webhook_repository
+
+    settings = webhook_settings()
+    answers = {"hooks.example.test": ["127.0.0.1"]}  # what the name resolves to, now
+    policy = WebhookPolicy(allow_loopback=True, resolver=lambda host, port: answers[host])
+    repo, queue = webhook_repository(settings), delivery_queue(settings)
+    service = WebhookService(repo, queue, policy, 20, 3600)
+    attempts = DeliveryAttempts(repo, queue, policy, retry_schedule(settings), 2, 5)
+    name = tenant()
+    url = receiver.url.replace("127.0.0.1", "hooks.example.test")
+    created = service.create(name, WebhookCreate(url=url, events=["report.ready"]))
+
+    first = service.send_test(name, created.id)
+    assert attempts.attempt(DeliveryMessage(name, created.id, first.id), owner="a") == "succeeded"
+    ((headers, _),) = receiver.requests(lambda p: p["data"].get("webhook_id") == created.id)
+    assert headers["host"] == url.split("/")[2]  # the URL's host, over a connection to the checked address
+
+    # Checked again before every attempt: the name now resolves somewhere internal.
+    answers["hooks.example.test"] = ["10.0.0.7"]
+    second = service.send_test(name, created.id)
+    outcome = attempts.attempt(DeliveryMessage(name, created.id, second.id), owner="b")
+    assert outcome.startswith("failed: not retried: refused") and "private" in outcome
+    assert len(receiver.requests(lambda p: p["data"].get("webhook_id") == created.id)) == 1

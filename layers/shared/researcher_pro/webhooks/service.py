@@ -145,18 +145,17 @@ class WebhookService:
         return self._delivery(self._found_delivery(tenant, webhook_id, delivery_id))
 
     # --- a watch's webhook -----------------------------------------------------------------------
+    # The watch service checks a watch's url (check_watch_url) before it writes anything.
+    def check_watch_url(self, url: str) -> None:
+        self._policy.check(url, field="webhook_url")
+
     def create_for_watch(self, tenant: str, watch_id: str, url: str) -> tuple[str, str]:
         """The webhook a watch's `webhook_url` becomes: it receives that watch's runs. Its id and secret."""
-        self._policy.check(url, field="webhook_url")
         endpoint, secret = self._new_endpoint(url, [WATCH_RUN_COMPLETED], f"Watch {watch_id}", watch_id)
         self._repo.create_endpoint(tenant, endpoint, max_counted=None)
         return endpoint["id"], secret
 
-    def check_watch_url(self, url: str) -> None:
-        self._policy.check(url, field="webhook_url")
-
     def change_watch_url(self, tenant: str, webhook_id: str, url: str) -> None:
-        self._policy.check(url, field="webhook_url")
         self._repo.update_endpoint(tenant, webhook_id, {"url": url, "updated_at": epoch_rfc3339(self._clock())})
 
     def delete_for_watch(self, tenant: str, webhook_id: str) -> None:
