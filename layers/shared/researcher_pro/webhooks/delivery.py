@@ -187,8 +187,10 @@ class DeliveryAttempts:
         }
         # A wait the queue can hold is a delayed message (the sweeper looks only if it never comes); a longer
         # one is the sweeper's, at the time itself.
-        self._repo.finish_attempt(message.tenant, delivery, owner, changes, at + (HANDOFF_GRACE_SECONDS if soon else 0))
-        if soon:
+        recorded = self._repo.finish_attempt(
+            message.tenant, delivery, owner, changes, at + (HANDOFF_GRACE_SECONDS if soon else 0)
+        )
+        if recorded and soon:
             self._queue.send(message, wait)
 
 
