@@ -107,7 +107,7 @@ class DeliveryAttempts:
         failures = int(delivery.get("failures") or 0) + 1
         wait = self._schedule.wait_after(failures, self._rng)
         if wait is None:
-            why = f"given up after {len(self._schedule.waits) + 1} attempts"
+            why = f"given up after the retry schedule's {self._schedule.attempts} attempts"
             self._end(message.tenant, delivery, owner, "failed", why, attempt)
             return f"failed: {why}"
         self._again(message, delivery, owner, attempt, failures, now + wait, wait)

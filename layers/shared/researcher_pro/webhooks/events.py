@@ -19,8 +19,7 @@ TASK_EVENT_TYPES = (
     "report.ready",
     "report.failed",
 )
-WATCH_RUN_COMPLETED = "watch.run_completed"
-EVENT_TYPES = (*TASK_EVENT_TYPES, WATCH_RUN_COMPLETED)
+WATCH_RUN_COMPLETED = "watch.run_completed"  # made by the watches room of a watch's research's end
 TEST_EVENT = "webhook.test"  # sent by POST /v1/webhooks/{id}/test whatever the endpoint subscribes to
 
 
