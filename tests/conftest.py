@@ -77,6 +77,13 @@ def online_cloud(fake_openai: FakeOpenAI, fake_perplexity: FakePerplexity) -> It
 
 @pytest.fixture(scope="session")
 def offline_cloud() -> Iterator[Cloud]:
-    cloud = Cloud({"RP_LOCAL_PARAMETER_OVERRIDES": "WorkerTimeoutSeconds=5 TaskVisibilityTimeoutSeconds=6"})
+    cloud = Cloud(
+        {
+            "RP_LOCAL_PARAMETER_OVERRIDES": "WorkerTimeoutSeconds=5 TaskVisibilityTimeoutSeconds=6",
+            # Webhook receivers of the tests listen on loopback; a refused delivery is tried again within seconds.
+            "RP_WEBHOOK_ALLOW_LOOPBACK": "true",
+            "RP_WEBHOOK_RETRY_SECONDS": "1,2,5",
+        }
+    )
     yield cloud
     cloud.stop()

@@ -34,6 +34,8 @@ SENT_BY: dict[str, list[Callable[..., Any]]] = {
     "RenderRequest": [client.TemplatesResource.render, async_client.AsyncTemplatesResource.render],
     "WatchRequest": [client.WatchesResource.create, async_client.AsyncWatchesResource.create],
     "WatchUpdate": [client.WatchesResource.update, async_client.AsyncWatchesResource.update],
+    "WebhookCreate": [client.WebhooksResource.create, async_client.AsyncWebhooksResource.create],
+    "WebhookUpdate": [client.WebhooksResource.update, async_client.AsyncWebhooksResource.update],
 }
 
 

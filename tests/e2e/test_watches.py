@@ -4,8 +4,6 @@ rerun that costs less because its model calls come from the cache."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -15,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from standardwebhooks import Webhook
 from websockets.sync.client import connect
 
 from tests.conftest import ONLINE_OVERRIDES
@@ -84,23 +83,16 @@ class Receiver:
         self._server.server_close()
 
     def verified(self, secret: str, research_id: str, timeout: float = 30) -> dict[str, Any]:
-        """The delivery for `research_id`, after checking its signature as a receiver would."""
+        """The `watch.run_completed` delivered for `research_id`, verified as a receiver verifies it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for delivery in list(self.deliveries):
                 payload = json.loads(delivery["body"])
-                if payload["research_id"] != research_id:
+                if payload["data"]["research_id"] != research_id:
                     continue
-                fields = dict(
-                    part.split("=", 1) for part in delivery["headers"]["X-ResearcherPro-Signature"].split(",")
-                )
-                expected = hmac.new(
-                    secret.encode(), fields["t"].encode() + b"." + delivery["body"], hashlib.sha256
-                ).hexdigest()
-                assert hmac.compare_digest(fields["v1"], expected), "signature does not verify"
-                assert abs(time.time() - int(fields["t"])) < 300
-                assert delivery["headers"]["X-ResearcherPro-Event"] == "watch.run_completed"
-                return dict(payload)
+                assert Webhook(secret).verify(delivery["body"], delivery["headers"]) == payload
+                assert payload["type"] == "watch.run_completed"
+                return dict(payload["data"])
             time.sleep(0.2)
         raise AssertionError(f"no webhook delivery for {research_id}: {self.deliveries}")
 
@@ -205,6 +197,13 @@ def test_a_watch_reports_what_changed_and_an_unchanged_rerun_costs_less(
     secret = watch["webhook_secret"]
     assert secret.startswith("whsec_")
     assert "webhook_secret" not in cloud.http.get(f"/v1/watches/{watch['id']}").json()
+    # The watch's webhook is a webhook of its own, for this watch's runs only.
+    webhook = cloud.http.get(f"/v1/webhooks/{watch['webhook_id']}").json()
+    assert (webhook["url"], webhook["watch_id"], webhook["events"]) == (
+        receiver.url,
+        watch["id"],
+        ["watch.run_completed"],
+    )
 
     # The baseline starts at once; with nothing to compare it with, it has no diff.
     baseline = wait_for_run(cloud, watch["id"], "baseline")
@@ -261,4 +260,5 @@ def test_a_watch_reports_what_changed_and_an_unchanged_rerun_costs_less(
     # Deleted: it is gone and runs no more.
     assert cloud.http.delete(f"/v1/watches/{watch['id']}").status_code == 204
     assert cloud.http.get(f"/v1/watches/{watch['id']}").status_code == 404
+    assert cloud.http.get(f"/v1/webhooks/{watch['webhook_id']}").status_code == 404  # its webhook went with it
     assert cloud.http.post(f"/v1/watches/{watch['id']}/run").status_code == 404

@@ -271,11 +271,12 @@ def test_a_running_task_is_held_to_the_daily_budget_request_by_request(stack: St
 def test_watches_per_tenant_are_capped(stack: Stack) -> None:
     from researcher_pro.watches.models import WatchRequest
     from researcher_pro.watches.service import WatchService
-    from researcher_pro.watches.wiring import run_history, watch_repository, watch_runs, webhook_policy
+    from researcher_pro.watches.wiring import run_history, watch_repository, watch_runs
+    from researcher_pro.webhooks.wiring import webhook_service
 
     settings = get_settings()
     watches = WatchService(
-        watch_repository(settings), watch_runs(settings), run_history(settings), webhook_policy(settings), 3600, 2
+        watch_repository(settings), watch_runs(settings), run_history(settings), webhook_service(settings), 3600, 2
     )
     name = tenant()
 

@@ -1,10 +1,9 @@
 """Requests go only where the address guard said they may: to the address that was checked, with the URL's
-host in the Host header, within one deadline; and webhooks are delivered that way."""
+host in the Host header, within one deadline. (Webhook deliveries, which are sent this way, are tested in
+test_webhooks.py.)"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 from researcher_pro.core.net import PinnedSession, Target
-from researcher_pro.watches.webhooks import SIGNATURE_HEADER, WebhookPolicy, WebhookSender
 
 
 @dataclass
@@ -97,43 +95,3 @@ def test_a_server_slower_than_the_deadline_is_given_up_at_the_deadline(receiver:
     ):
         pass
     assert time.monotonic() - started < 1.5
-
-
-def test_a_webhook_is_delivered_signed_to_the_checked_address(receiver: Receiver) -> None:
-    policy = WebhookPolicy(allow_loopback=True, resolver=lambda host, port: ["127.0.0.1"])
-    sender = WebhookSender(policy, timeout_seconds=2, attempts=2)
-
-    delivered = sender.deliver(
-        f"http://hooks.example.test:{receiver.port}/researcher-pro", "whsec_test", "watch.run_completed", "res_1", {}
-    )
-
-    assert delivered
-    (request,) = receiver.received
-    headers = request["headers"]
-    assert headers["Host"] == f"hooks.example.test:{receiver.port}"
-    assert headers["X-ResearcherPro-Event"] == "watch.run_completed"
-    timestamp, signature = (part.split("=", 1)[1] for part in headers[SIGNATURE_HEADER].split(","))
-    expected = hmac.new(b"whsec_test", f"{timestamp}.".encode() + request["body"], hashlib.sha256).hexdigest()
-    assert signature == expected
-
-
-def test_a_webhook_refused_for_good_is_not_retried_and_one_failing_is(receiver: Receiver) -> None:
-    policy = WebhookPolicy(allow_loopback=True)
-    sender = WebhookSender(policy, timeout_seconds=2, attempts=2)
-    url = f"http://127.0.0.1:{receiver.port}/hook"
-
-    receiver.status = 410
-    assert not sender.deliver(url, "whsec_test", "watch.run_completed", "res_1", {})
-    assert len(receiver.received) == 1
-
-    receiver.status = 503
-    assert not sender.deliver(url, "whsec_test", "watch.run_completed", "res_2", {})
-    assert len(receiver.received) == 3
-
-
-def test_a_webhook_to_a_private_address_is_never_sent(receiver: Receiver) -> None:
-    # Checked again at send time: the name now resolves somewhere internal.
-    policy = WebhookPolicy(allow_loopback=True, resolver=lambda host, port: ["10.0.0.7"])
-    sender = WebhookSender(policy, timeout_seconds=1, attempts=1)
-    assert not sender.deliver(f"http://hooks.example.test:{receiver.port}/", "s", "e", "d", {})
-    assert receiver.received == []

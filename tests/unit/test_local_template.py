@@ -15,18 +15,18 @@ def test_the_template_is_read_as_cloudformation_would() -> None:
     assert worker.environment["RP_DATA_TABLE"] == "s-DataTable"
     assert worker.environment["RP_TASKS_QUEUE_URL"] == "http://aws/123456789012/s-TasksQueue"
     assert stack.functions["HealthApiFunction"].timeout == 29  # from Globals
-    (mapping,) = stack.queue_mappings
-    assert (
-        mapping.function,
-        mapping.queue,
-        mapping.batch_size,
-        mapping.report_failures,
-        mapping.max_concurrency,
-    ) == ("TaskWorkerFunction", "TasksQueue", 1, True, 10)
+    assert {
+        (m.function, m.queue, m.batch_size, m.report_failures, m.max_concurrency) for m in stack.queue_mappings
+    } == {
+        ("TaskWorkerFunction", "TasksQueue", 1, True, 10),
+        ("WebhookDeliveryFunction", "WebhookDeliveriesQueue", 1, True, 10),
+    }
+    assert worker.environment["RP_WEBHOOK_QUEUE_URL"] == "http://aws/123456789012/s-WebhookDeliveriesQueue"
     assert {(s.function, s.expression) for s in stack.schedules} == {
         ("TaskSweeperFunction", "rate(5 minutes)"),
         ("RefreshSchedulerFunction", "rate(1 minute)"),
         ("ConnectionSweeperFunction", "rate(15 minutes)"),
+        ("WebhookSweeperFunction", "rate(1 minute)"),
     }
     assert ("GET", "/v1/health", "HealthApiFunction") in {(r.method, r.path, r.function) for r in stack.routes}
 
@@ -83,6 +83,7 @@ def test_provider_keys_go_into_a_secret_and_into_no_functions_environment() -> N
         "DocumentsApiFunction",
         "TemplatesApiFunction",
         "WatchesApiFunction",
+        "WebhooksApiFunction",
     }
     offline = load_stack(ROOT, "s", {}, "http://aws").functions["HealthApiFunction"].environment
     assert offline["RP_OPENAI_CONFIGURED"] == offline["RP_PERPLEXITY_CONFIGURED"] == "false"

@@ -1,9 +1,19 @@
-"""Webhook URLs that could reach inside our network are refused, however the address is spelled."""
+"""Webhooks: URLs that could reach inside our network are refused, however the address is spelled; deliveries
+are signed per Standard Webhooks (with both secrets while a rotation lasts); the retry schedule."""
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime
+
 import pytest
-from researcher_pro.watches.webhooks import UnsafeWebhook, WebhookPolicy, sign
+from researcher_pro.webhooks.delivery import valid_secrets
+from researcher_pro.webhooks.events import task_event
+from researcher_pro.webhooks.retries import RetrySchedule
+from researcher_pro.webhooks.signing import new_secret, signed_headers
+from researcher_pro.webhooks.urls import UnsafeWebhook, WebhookPolicy
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 
 @pytest.mark.parametrize(
@@ -39,7 +49,7 @@ from researcher_pro.watches.webhooks import UnsafeWebhook, WebhookPolicy, sign
 def test_unsafe_webhook_urls_are_refused(url: str, reason: str) -> None:
     with pytest.raises(UnsafeWebhook) as refused:
         WebhookPolicy().check(url)
-    assert reason in refused.value.detail and "webhook_url" in refused.value.detail
+    assert reason in refused.value.detail and refused.value.detail.startswith("url: ")
 
 
 def test_every_resolved_address_must_be_public() -> None:
@@ -65,9 +75,57 @@ def test_loopback_and_http_only_when_allowed_and_private_never() -> None:
         local.check("http://169.254.169.254/")
 
 
-def test_the_signature_covers_timestamp_and_body() -> None:
-    signature = sign("whsec_x", 1_700_000_000, b'{"a":1}')
-    assert signature.startswith("t=1700000000,v1=") and len(signature.split("v1=")[1]) == 64
-    assert sign("whsec_x", 1_700_000_001, b'{"a":1}') != signature
-    assert sign("whsec_x", 1_700_000_000, b'{"a":2}') != signature
-    assert sign("whsec_y", 1_700_000_000, b'{"a":1}') != signature
+def test_a_delivery_verifies_with_the_standard_webhooks_library_and_only_unaltered() -> None:
+    secret = new_secret()
+    assert secret.startswith("whsec_") and new_secret() != secret
+    event = task_event("research", "res_1", {"type": "research.completed", "research_id": "res_1", "seq": 4, "ts": "t"})
+    body = event.body()
+    headers = signed_headers("msg_1", body, [secret], datetime.now(UTC))
+    assert headers["webhook-id"] == "msg_1" and headers["webhook-signature"].startswith("v1,")
+    payload = Webhook(secret).verify(body, headers)
+    assert payload["type"] == "research.completed" and payload["data"]["task_type"] == "research"
+    for altered_body, altered_headers in (
+        (body.replace("res_1", "res_2"), headers),
+        (body, {**headers, "webhook-id": "msg_2"}),
+        (body, {**headers, "webhook-timestamp": str(int(headers["webhook-timestamp"]) - 1)}),
+    ):
+        with pytest.raises(WebhookVerificationError):
+            Webhook(secret).verify(altered_body, altered_headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(body, headers)
+
+
+def test_a_rotated_secret_signs_beside_the_new_one_for_its_window_only() -> None:
+    old, new = new_secret(), new_secret()
+    endpoint = {"secret": new, "previous_secret": old, "previous_secret_expires": 1_000.0}
+    assert valid_secrets(endpoint, 999.0) == [new, old]
+    assert valid_secrets(endpoint, 1_000.5) == [new]
+    both = signed_headers("msg_1", "{}", valid_secrets(endpoint, 999.0), datetime.now(UTC))
+    assert len(both["webhook-signature"].split(" ")) == 2
+    for secret in (old, new):  # a receiver holding either secret verifies it
+        Webhook(secret).verify("{}", both)
+    after = signed_headers("msg_1", "{}", valid_secrets(endpoint, 1_001.0), datetime.now(UTC))
+    Webhook(new).verify("{}", after)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify("{}", after)
+
+
+def test_the_retry_schedule_is_read_from_its_setting_and_backs_off_with_jitter() -> None:
+    schedule = RetrySchedule.parse(" 5, 300,1800 ")
+    assert schedule.waits == (5, 300, 1800) and schedule.attempts == 4
+    rng = random.Random(7)
+    waits = [schedule.wait_after(failures, rng) for failures in (1, 2, 3)]
+    assert all(w is not None for w in waits)
+    assert [5 <= waits[0] <= 6.25, 300 <= waits[1] <= 375, 1800 <= waits[2] <= 2250] == [True] * 3  # type: ignore[operator]
+    assert len({schedule.wait_after(1, rng) for _ in range(20)}) > 1  # jittered
+    assert schedule.wait_after(4) is None and schedule.wait_after(0) is None
+    for text in ("", "5,,300", "5,-1", "0", "5,abc", "1.5", ",".join(["1"] * 31), "86401"):
+        with pytest.raises(ValueError, match="RP_WEBHOOK_RETRY_SECONDS"):
+            RetrySchedule.parse(text)
+
+
+def test_the_default_schedule_keeps_trying_for_at_least_a_day() -> None:
+    from researcher_pro.core.config import Settings
+
+    default = RetrySchedule.parse(Settings().webhook_retry_seconds)
+    assert sum(default.waits) >= 86_400

@@ -22,6 +22,7 @@ from researcher_pro_client.errors import (
 )
 from researcher_pro_client.retries import RetryPolicy
 from researcher_pro_client.version import __version__
+from researcher_pro_client.webhooks import WebhookVerificationError, verify
 
 __all__ = [
     "APIConnectionError",
@@ -43,5 +44,7 @@ __all__ = [
     "RetryPolicy",
     "UnprocessableEntityError",
     "WaitTimeout",
+    "WebhookVerificationError",
     "__version__",
+    "verify",
 ]

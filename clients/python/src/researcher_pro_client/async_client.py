@@ -22,6 +22,7 @@ from researcher_pro_client.models import (
     Analysis,
     AnalysisEvent,
     AnalysisKind,
+    Delivery,
     Depth,
     Document,
     DocumentUpload,
@@ -46,6 +47,10 @@ from researcher_pro_client.models import (
     Watch,
     WatchCreated,
     WatchRun,
+    Webhook,
+    WebhookCreated,
+    WebhookEventType,
+    WebhookSecret,
 )
 from researcher_pro_client.retries import RetryPolicy
 from researcher_pro_client.transport import AsyncTransport
@@ -84,6 +89,7 @@ class AsyncClient:
         self.documents = AsyncDocumentsResource(self)
         self.templates = AsyncTemplatesResource(self)
         self.watches = AsyncWatchesResource(self)
+        self.webhooks = AsyncWebhooksResource(self)
 
     async def send[T](self, call: Call[T]) -> T:
         return await self._transport.send(call)
@@ -533,3 +539,62 @@ class AsyncWatchesResource:
 
     async def runs(self, watch_id: str, *, limit: int | None = None, cursor: str | None = None) -> Page[WatchRun]:
         return await self._client.send(calls.watch_runs(watch_id, limit, cursor))
+
+
+class AsyncWebhooksResource:
+    """Endpoints that receive task and watch events, signed per Standard Webhooks (check them with `verify`)."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def create(
+        self,
+        url: str,
+        events: Sequence[WebhookEventType],
+        *,
+        description: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> WebhookCreated:
+        """Register `url` for `events`; the answer's `secret` is shown only this once."""
+        fields = body({"url": url, "events": events, "description": description}, extra_body)
+        return await self._client.send(calls.create_webhook(fields))
+
+    async def get(self, webhook_id: str) -> Webhook:
+        return await self._client.send(calls.get_webhook(webhook_id))
+
+    async def list(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Webhook]:
+        return await self._client.send(calls.list_webhooks(limit, cursor))
+
+    async def update(
+        self,
+        webhook_id: str,
+        *,
+        url: str | None = None,
+        events: Sequence[WebhookEventType] | None = None,
+        description: str | None = None,
+        enabled: bool | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Webhook:
+        """Change what is given; `enabled=True` re-enables a webhook disabled for failing."""
+        fields = body({"url": url, "events": events, "description": description, "enabled": enabled}, extra_body)
+        return await self._client.send(calls.update_webhook(webhook_id, fields))
+
+    async def delete(self, webhook_id: str) -> None:
+        await self._client.send(calls.delete_webhook(webhook_id))
+
+    async def test(self, webhook_id: str) -> Delivery:
+        """Send a `webhook.test` event; its delivery, pending."""
+        return await self._client.send(calls.test_webhook(webhook_id))
+
+    async def rotate_secret(self, webhook_id: str) -> WebhookSecret:
+        """A new secret; deliveries are signed with the old one too for 24 hours."""
+        return await self._client.send(calls.rotate_webhook_secret(webhook_id))
+
+    async def deliveries(
+        self, webhook_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Delivery]:
+        return await self._client.send(calls.webhook_deliveries(webhook_id, limit, cursor))
+
+    async def retry(self, webhook_id: str, delivery_id: str) -> Delivery:
+        """Try a delivery again now."""
+        return await self._client.send(calls.retry_delivery(webhook_id, delivery_id))

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from researcher_pro_client.models import (
     Analysis,
     AnalysisEvent,
+    Delivery,
     Document,
     DocumentUpload,
     DocumentWithText,
@@ -34,6 +35,9 @@ from researcher_pro_client.models import (
     Watch,
     WatchCreated,
     WatchRun,
+    Webhook,
+    WebhookCreated,
+    WebhookSecret,
 )
 
 
@@ -295,3 +299,47 @@ def run_watch(watch_id: str, idempotency_key: str | None) -> Call[WatchRun]:
 def watch_runs(watch_id: str, limit: int | None, cursor: str | None) -> Call[Page[WatchRun]]:
     path = f"/v1/watches/{_segment(watch_id)}/runs"
     return Call("GET", path, _model(Page[WatchRun]), params={"limit": limit, "cursor": cursor})
+
+
+# --- webhooks --------------------------------------------------------------------------------------------
+
+
+def create_webhook(fields: Mapping[str, Any]) -> Call[WebhookCreated]:
+    # Not repeatable: a retry after a lost answer would register a second endpoint with another secret.
+    return Call("POST", "/v1/webhooks", _model(WebhookCreated), json=fields, repeatable=False)
+
+
+def list_webhooks(limit: int | None, cursor: str | None) -> Call[Page[Webhook]]:
+    return Call("GET", "/v1/webhooks", _model(Page[Webhook]), params={"limit": limit, "cursor": cursor})
+
+
+def get_webhook(webhook_id: str) -> Call[Webhook]:
+    return Call("GET", f"/v1/webhooks/{_segment(webhook_id)}", _model(Webhook))
+
+
+def update_webhook(webhook_id: str, fields: Mapping[str, Any]) -> Call[Webhook]:
+    return Call("PATCH", f"/v1/webhooks/{_segment(webhook_id)}", _model(Webhook), json=fields)
+
+
+def delete_webhook(webhook_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/webhooks/{_segment(webhook_id)}", _nothing)
+
+
+def test_webhook(webhook_id: str) -> Call[Delivery]:
+    return Call("POST", f"/v1/webhooks/{_segment(webhook_id)}/test", _model(Delivery), repeatable=False)
+
+
+def rotate_webhook_secret(webhook_id: str) -> Call[WebhookSecret]:
+    # Not repeatable: a retry would replace the secret the lost answer held, and drop the one still in use.
+    path = f"/v1/webhooks/{_segment(webhook_id)}/rotate-secret"
+    return Call("POST", path, _model(WebhookSecret), repeatable=False)
+
+
+def webhook_deliveries(webhook_id: str, limit: int | None, cursor: str | None) -> Call[Page[Delivery]]:
+    path = f"/v1/webhooks/{_segment(webhook_id)}/deliveries"
+    return Call("GET", path, _model(Page[Delivery]), params={"limit": limit, "cursor": cursor})
+
+
+def retry_delivery(webhook_id: str, delivery_id: str) -> Call[Delivery]:
+    path = f"/v1/webhooks/{_segment(webhook_id)}/deliveries/{_segment(delivery_id)}/retry"
+    return Call("POST", path, _model(Delivery))

@@ -21,6 +21,7 @@ from researcher_pro_client.models import (
     Analysis,
     AnalysisEvent,
     AnalysisKind,
+    Delivery,
     Depth,
     Document,
     DocumentUpload,
@@ -45,6 +46,10 @@ from researcher_pro_client.models import (
     Watch,
     WatchCreated,
     WatchRun,
+    Webhook,
+    WebhookCreated,
+    WebhookEventType,
+    WebhookSecret,
 )
 from researcher_pro_client.retries import RetryPolicy
 from researcher_pro_client.transport import SyncTransport
@@ -83,6 +88,7 @@ class Client:
         self.documents = DocumentsResource(self)
         self.templates = TemplatesResource(self)
         self.watches = WatchesResource(self)
+        self.webhooks = WebhooksResource(self)
 
     def send[T](self, call: Call[T]) -> T:
         return self._transport.send(call)
@@ -514,3 +520,60 @@ class WatchesResource:
 
     def runs(self, watch_id: str, *, limit: int | None = None, cursor: str | None = None) -> Page[WatchRun]:
         return self._client.send(calls.watch_runs(watch_id, limit, cursor))
+
+
+class WebhooksResource:
+    """Endpoints that receive task and watch events, signed per Standard Webhooks (check them with `verify`)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def create(
+        self,
+        url: str,
+        events: Sequence[WebhookEventType],
+        *,
+        description: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> WebhookCreated:
+        """Register `url` for `events`; the answer's `secret` is shown only this once."""
+        fields = body({"url": url, "events": events, "description": description}, extra_body)
+        return self._client.send(calls.create_webhook(fields))
+
+    def get(self, webhook_id: str) -> Webhook:
+        return self._client.send(calls.get_webhook(webhook_id))
+
+    def list(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Webhook]:
+        return self._client.send(calls.list_webhooks(limit, cursor))
+
+    def update(
+        self,
+        webhook_id: str,
+        *,
+        url: str | None = None,
+        events: Sequence[WebhookEventType] | None = None,
+        description: str | None = None,
+        enabled: bool | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Webhook:
+        """Change what is given; `enabled=True` re-enables a webhook disabled for failing."""
+        fields = body({"url": url, "events": events, "description": description, "enabled": enabled}, extra_body)
+        return self._client.send(calls.update_webhook(webhook_id, fields))
+
+    def delete(self, webhook_id: str) -> None:
+        self._client.send(calls.delete_webhook(webhook_id))
+
+    def test(self, webhook_id: str) -> Delivery:
+        """Send a `webhook.test` event; its delivery, pending."""
+        return self._client.send(calls.test_webhook(webhook_id))
+
+    def rotate_secret(self, webhook_id: str) -> WebhookSecret:
+        """A new secret; deliveries are signed with the old one too for 24 hours."""
+        return self._client.send(calls.rotate_webhook_secret(webhook_id))
+
+    def deliveries(self, webhook_id: str, *, limit: int | None = None, cursor: str | None = None) -> Page[Delivery]:
+        return self._client.send(calls.webhook_deliveries(webhook_id, limit, cursor))
+
+    def retry(self, webhook_id: str, delivery_id: str) -> Delivery:
+        """Try a delivery again now."""
+        return self._client.send(calls.retry_delivery(webhook_id, delivery_id))

@@ -524,6 +524,7 @@ class Watch(Resource):
     schedule: str
     enabled: bool
     webhook_url: str | None = None
+    webhook_id: str | None = None
     next_run_at: str | None = None
     last_run_at: str | None = None
     last_research_id: str | None = None
@@ -585,3 +586,74 @@ class UsageReport(Resource):
     days: list[UsageDay]
     totals: Usage
     budget: DailyBudget
+
+
+# --- webhooks ---------------------------------------------------------------------------------------------
+
+WebhookEventType = Literal[
+    "research.completed",
+    "research.failed",
+    "research.cancelled",
+    "analysis.completed",
+    "analysis.failed",
+    "report.ready",
+    "report.failed",
+    "watch.run_completed",
+]
+WebhookEvents = Annotated[list[WebhookEventType], Field(min_length=1, max_length=8)]
+WebhookDescription = Annotated[str, StringConstraints(max_length=500)]
+
+
+class WebhookCreate(RequestBody):
+    url: WebhookUrl
+    events: WebhookEvents
+    description: WebhookDescription = ""
+
+
+class WebhookUpdate(RequestBody):
+    url: WebhookUrl | None = None
+    events: WebhookEvents | None = None
+    description: WebhookDescription | None = None
+    enabled: bool | None = None
+
+
+class Webhook(Resource):
+    id: str
+    url: str
+    events: list[WebhookEventType]
+    description: str
+    enabled: bool
+    disabled_reason: str | None = None
+    failing_since: str | None = None
+    watch_id: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class WebhookCreated(Webhook):
+    secret: str
+
+
+class WebhookSecret(Resource):
+    secret: str
+    previous_secret_expires_at: str
+
+
+class DeliveryAttempt(Resource):
+    at: str
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int
+
+
+class Delivery(Resource):
+    id: str
+    webhook_id: str
+    event_type: str
+    payload: dict[str, Any]
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: list[DeliveryAttempt]
+    last_status: int | None = None
+    next_attempt_at: str | None = None
+    detail: str | None = None
+    created_at: str

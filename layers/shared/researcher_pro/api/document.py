@@ -25,6 +25,8 @@ def whole_api(settings: Settings) -> FastAPI:
     from researcher_pro.usage.wiring import usage_service
     from researcher_pro.watches.router import watches_router
     from researcher_pro.watches.wiring import watch_service
+    from researcher_pro.webhooks.router import webhooks_router
+    from researcher_pro.webhooks.wiring import webhook_service
 
     return create_app(
         settings,
@@ -36,4 +38,5 @@ def whole_api(settings: Settings) -> FastAPI:
         usage_router(lambda: usage_service(settings)),
         templates_router(lambda: template_service(settings)),
         watches_router(lambda: watch_service(settings)),
+        webhooks_router(lambda: webhook_service(settings)),
     )

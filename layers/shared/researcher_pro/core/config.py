@@ -112,9 +112,15 @@ class Settings:
     min_schedule_seconds: int = 3600  # a watch's schedule may not fire more often than this
     max_watches_per_tenant: int = 100
     watch_start_grace_seconds: int = 120  # a run not confirmed started by then is started by the scheduler
+
+    # Webhooks: the deliveries' queue, how long one attempt may take, the waits between attempts (seconds,
+    # comma-separated: at least 24 hours in all by default), when an endpoint that keeps failing is disabled.
+    webhook_queue_url: str = ""
     webhook_allow_loopback: bool = False  # local testing only: loopback (and http) webhook URLs
     webhook_timeout_seconds: float = 5.0
-    webhook_attempts: int = 3
+    webhook_retry_seconds: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_disable_after_days: float = 5.0
+    max_webhooks_per_tenant: int = 20
 
     # Real time: the WebSocket API. No management URL means events stay in their logs, nothing is pushed.
     connections_table: str = "researcher-pro-connections"
@@ -224,6 +230,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "document_upload_max_bytes": (64 * 1024, 4 * 1024 * 1024),
     # Signed by the API's temporary credentials, which die within the hour.
     "document_upload_url_ttl_seconds": (60, 3_600),
+    # An attempt holds its delivery's lease for this long and must end well inside the queue's visibility.
+    "webhook_timeout_seconds": (1, 20),
+    "webhook_disable_after_days": (0.00001, 90),
+    "max_webhooks_per_tenant": (1, 1_000),
 }
 
 # Settings whose environment variable is not RP_<FIELD>: the providers' own conventional names.

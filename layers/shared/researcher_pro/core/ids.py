@@ -25,6 +25,12 @@ class IdFormat:
     def new(self) -> str:
         return f"{self.prefix}_{uuid.uuid4().hex}"
 
+    def from_hex(self, digits: str) -> str:
+        """The id of this kind with these 32 hex digits (ids whose digits are chosen, not random)."""
+        if _HEX32.fullmatch(digits) is None:
+            raise ValueError(f"not 32 lowercase hex digits: {digits!r}")
+        return f"{self.prefix}_{digits}"
+
     def issued(self, value: object) -> bool:
         """Whether `value` could be an id of this kind that we issued."""
         if not isinstance(value, str) or len(value) != len(self.prefix) + 33:
@@ -38,6 +44,8 @@ REPORT = IdFormat("rep")
 DOCUMENT = IdFormat("doc")
 WATCH = IdFormat("wat")
 TEMPLATE = IdFormat("tpl")
+WEBHOOK = IdFormat("whk")
+DELIVERY = IdFormat("msg")  # a webhook delivery: its id is the `webhook-id` header of every attempt
 
 
 def is_builtin_template_id(value: object) -> bool:

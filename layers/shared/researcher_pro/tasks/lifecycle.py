@@ -12,6 +12,7 @@ from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.observability import logger, metrics
 from researcher_pro.realtime.sinks import EventSink, emit
 from researcher_pro.tasks.kinds import Outcome, TaskKind
+from researcher_pro.tasks.outbox import staged_writes
 from researcher_pro.tasks.repository import TaskRepository
 
 LIVE = ("queued", "running")
@@ -81,6 +82,7 @@ class TaskLifecycle:
             event=event,
             event_ttl=self.event_ttl_seconds,
             terminal=True,
+            also=staged_writes(self.sinks, record, {**event, "seq": record["event_seq"] + 1}),
         )
         if finished:
             metrics.add_metric(name=f"{self.kind.metric_prefix}{status.capitalize()}", unit=MetricUnit.Count, value=1)

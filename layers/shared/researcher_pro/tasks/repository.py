@@ -233,8 +233,10 @@ class TaskRepository:
         checkpoint: tuple[str, Any] | None = None,
         terminal: bool = False,
         due_at: float | None = None,
+        also: Sequence[dict[str, Any]] = (),
     ) -> bool:
-        """Move the task on: `changes` (and an event, and a checkpoint) in one transaction; False if we lost a race."""
+        """Move the task on: `changes` (and an event, and a checkpoint, and `also`, further TransactWriteItems
+        entries) in one transaction; False if we lost a race."""
         names = {"#status": "status", "#seq": "event_seq"}
         values: dict[str, Any] = {":expected_seq": {"N": str(expected_seq)}}
         sets = []
@@ -288,6 +290,7 @@ class TaskRepository:
             writes.append(
                 {"Put": {"TableName": self._table, "Item": to_item({"pk": pk, "sk": f"STEP#{step}", "output": output})}}
             )
+        writes.extend(also)
         return applied(lambda: self._db.transact_write_items(TransactItems=writes))
 
     def save_partial(self, tenant: str, task_id: str, name: str, output: Any, owner: str) -> bool:

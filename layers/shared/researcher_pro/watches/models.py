@@ -58,6 +58,9 @@ class Watch(BaseModel):
     schedule: str
     enabled: bool
     webhook_url: str | None = None
+    webhook_id: str | None = Field(
+        None, description="The webhook `webhook_url` is: its deliveries are under /v1/webhooks/{webhook_id}"
+    )
     next_run_at: str | None = Field(None, description="When the schedule next runs it (null while disabled)")
     last_run_at: str | None = None
     last_research_id: str | None = None
@@ -68,7 +71,9 @@ class Watch(BaseModel):
 
 class WatchCreated(Watch):
     webhook_secret: str | None = Field(
-        None, description="Signs webhook deliveries; shown only in this response (and when a webhook is first set)"
+        None,
+        description="Signs webhook deliveries (Standard Webhooks, `whsec_…`); shown only in this response (and "
+        "when a webhook is first set)",
     )
 
 

@@ -1,9 +1,10 @@
 """`watch.run_completed`: when a watch's research ends, its diff summary goes to the other event sinks (the
-WebSocket fan-out) and to the watch's webhook.
+WebSocket fan-out), and to webhooks.
 
 It is itself an EventSink: it sees every committed event, ignores all but a research's terminal one, and
 reads that research to learn whether a watch started it. Like every sink it runs after the commit and
-never fails the research; a webhook that keeps failing is given up after a few attempts.
+never fails the research. For webhooks it is asked by the webhooks outbox (`webhook_events`), which hands a
+research's end on durably: from the function that ended it, or from the sweeper if that function died.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from researcher_pro.realtime.sinks import EventSink, emit
 from researcher_pro.research.service import ResearchService
 from researcher_pro.watches.history import RunHistory
 from researcher_pro.watches.models import WatchRun
-from researcher_pro.watches.repository import WatchRepository
-from researcher_pro.watches.webhooks import WebhookSender
 
 TERMINAL_EVENTS = frozenset({"research.completed", "research.failed", "research.cancelled"})
 EVENT_TYPE = "watch.run_completed"
@@ -52,33 +51,41 @@ def run_completed_event(watch_id: str, run: WatchRun) -> dict[str, Any]:
 
 
 class WatchRunNotifier:
-    def __init__(
-        self,
-        research: ResearchService,
-        watch_repo: WatchRepository,
-        history: RunHistory,
-        webhooks: WebhookSender,
-        sinks: Sequence[EventSink],
-    ) -> None:
+    def __init__(self, research: ResearchService, history: RunHistory, sinks: Sequence[EventSink]) -> None:
         self._research = research
-        self._watches = watch_repo
         self._history = history
-        self._webhooks = webhooks
         # Where `watch.run_completed` goes: the other sinks (the WebSocket fan-out), never this notifier.
         self._sinks = sinks
 
     def emitted(self, tenant: str, event: dict[str, Any]) -> None:
+        notice = self.notice(tenant, event)
+        if notice is not None:
+            emit(self._sinks, tenant, notice)
+
+    def webhook_events(self, tenant: str, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """`watch.run_completed` for webhooks, when `event` ends a watch's run (as the outbox takes events)."""
+        notice = self.notice(tenant, event)
+        if notice is None:
+            return []
+        return [
+            {
+                "type": EVENT_TYPE,
+                "key": f"{notice['research_id']}:{EVENT_TYPE}",
+                "data": notice,
+                "occurred_at": notice["ts"],
+                "watch_id": notice["watch_id"],
+            }
+        ]
+
+    def notice(self, tenant: str, event: dict[str, Any]) -> dict[str, Any] | None:
+        """`watch.run_completed` when `event` is the end of a watch's research; None for any other event."""
         if event.get("type") not in TERMINAL_EVENTS or not event.get("research_id"):
-            return
+            return None
         record = self._research.record(tenant, event["research_id"])
         watch_id = (record or {}).get("watch_id")
         if not watch_id:
-            return
+            return None
         run = self._history.summary(tenant, watch_id, event["research_id"])
         if run is None:  # the watch was deleted meanwhile
-            return
-        notice = run_completed_event(watch_id, run)
-        emit(self._sinks, tenant, notice)
-        watch = self._watches.get(tenant, watch_id)
-        if watch and watch.get("webhook_url") and watch.get("webhook_secret"):
-            self._webhooks.deliver(watch["webhook_url"], watch["webhook_secret"], EVENT_TYPE, run.research_id, notice)
+            return None
+        return run_completed_event(watch_id, run)

@@ -4,7 +4,6 @@ run now, and list runs."""
 from __future__ import annotations
 
 import json
-import secrets
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +28,7 @@ from researcher_pro.watches.models import (
 from researcher_pro.watches.repository import WatchRepository
 from researcher_pro.watches.runs import WatchRuns
 from researcher_pro.watches.schedules import InvalidSchedule, Schedule, parse_schedule
-from researcher_pro.watches.webhooks import WebhookPolicy
+from researcher_pro.webhooks.service import WebhookService
 
 
 class WatchService:
@@ -38,7 +37,7 @@ class WatchService:
         repo: WatchRepository,
         runs: WatchRuns,
         history: RunHistory,
-        webhooks: WebhookPolicy,
+        webhooks: WebhookService,
         min_interval_seconds: int,
         max_watches: int,
     ) -> None:
@@ -54,11 +53,15 @@ class WatchService:
         now = time.time()
         schedule = self._schedule(body.schedule, now)
         if body.webhook_url:
-            self._webhooks.check(body.webhook_url)
+            self._webhooks.check_watch_url(body.webhook_url)
         request = ResearchRequest.model_validate(body.model_dump(include=set(RESEARCH_PARAMS), exclude_unset=True))
         watch_id = WATCH.new()
         created = epoch_rfc3339(now)
-        secret = f"whsec_{secrets.token_urlsafe(32)}" if body.webhook_url else None
+        # The watch's webhook is a webhook of its own (it receives this watch's runs), made first so that the
+        # watch is never without the webhook it names.
+        webhook_id, secret = (None, None)
+        if body.webhook_url:
+            webhook_id, secret = self._webhooks.create_for_watch(tenant, watch_id, body.webhook_url)
         watch: dict[str, Any] = {
             "id": watch_id,
             "request": request.model_dump_json(exclude_none=True),
@@ -66,7 +69,7 @@ class WatchService:
             "schedule_anchor": int(now),
             "enabled": body.enabled,
             "webhook_url": body.webhook_url,
-            "webhook_secret": secret,
+            "webhook_id": webhook_id,
             "runs": 0,
             "version": 0,
             "created_at": created,
@@ -82,6 +85,8 @@ class WatchService:
             run = self._runs.new_run(watch, "baseline", now)
             watch.update(runs=1, last_run_at=run["started_at"], last_research_id=run["research_id"])
         if not self._repo.create(tenant, watch, run, self._runs.resume_at(now), self._max_watches):
+            if webhook_id:
+                self._webhooks.delete_for_watch(tenant, webhook_id)
             raise Conflict(
                 f"this tenant has {self._max_watches} watches, as many as it may have: delete one to create another"
             )
@@ -98,16 +103,19 @@ class WatchService:
 
     def update(self, tenant: str, watch_id: str, body: WatchUpdate) -> WatchCreated:
         given = body.model_dump(exclude_unset=True)
+        if given.get("webhook_url"):
+            self._webhooks.check_watch_url(given["webhook_url"])
         for _ in range(5):
             record = self._record(tenant, watch_id)
             now = time.time()
             changes: dict[str, Any] = {"updated_at": epoch_rfc3339(now)}
             self._research_changes(record, given, changes)
-            secret = self._webhook_changes(record, given, changes)
             next_run = self._schedule_changes(record, given, changes, now)
+            webhook = self._webhook_changes(tenant, record, given, changes)
             # Conditional on the version read: a scheduler moving the watch on meanwhile makes us re-read.
             if self._repo.update(tenant, watch_id, int(record["version"]), changes, next_run):
-                return WatchCreated(**self.get(tenant, watch_id).model_dump(), webhook_secret=secret)
+                return WatchCreated(**self.get(tenant, watch_id).model_dump(), webhook_secret=webhook.commit())
+            webhook.undo()
         raise Conflict(f"watch {watch_id} kept changing while being updated; try again")
 
     @staticmethod
@@ -122,21 +130,25 @@ class WatchService:
             raise InvalidInput(first_error(error)) from error
         changes["request"] = request.model_dump_json(exclude_none=True)
 
-    def _webhook_changes(self, record: dict[str, Any], given: dict[str, Any], changes: dict[str, Any]) -> str | None:
-        """The new secret when this change gives the watch its first webhook (shown once, in the reply)."""
+    def _webhook_changes(
+        self, tenant: str, record: dict[str, Any], given: dict[str, Any], changes: dict[str, Any]
+    ) -> _WebhookChange:
+        """Sets the webhook fields in `changes`; what to do with the watch's webhook once they are written."""
+        change = _WebhookChange(self._webhooks, tenant)
         if "webhook_url" not in given:
-            return None
-        url = given["webhook_url"]
+            return change
+        url, webhook_id = given["webhook_url"], record.get("webhook_id")
         changes["webhook_url"] = url
         if not url:
-            changes["webhook_secret"] = None
-            return None
-        self._webhooks.check(url)
-        if record.get("webhook_secret"):
-            return None
-        secret = f"whsec_{secrets.token_urlsafe(32)}"
-        changes["webhook_secret"] = secret
-        return secret
+            changes["webhook_id"] = None
+            change.deleted = webhook_id
+        elif webhook_id:
+            change.moved = (webhook_id, url)
+        else:  # the watch's first webhook (or the first since watches' webhooks became webhooks of their own)
+            change.created = self._webhooks.create_for_watch(tenant, record["id"], url)
+            changes["webhook_id"] = change.created[0]
+        changes["webhook_secret"] = None  # the secret is the webhook's now
+        return change
 
     def _schedule_changes(
         self, record: dict[str, Any], given: dict[str, Any], changes: dict[str, Any], now: float
@@ -166,8 +178,11 @@ class WatchService:
         return int(changes["next_run_at"])
 
     def delete(self, tenant: str, watch_id: str) -> None:
-        if not WATCH.issued(watch_id) or not self._repo.delete(tenant, watch_id):
+        record = self._record(tenant, watch_id)
+        if not self._repo.delete(tenant, watch_id):
             raise NotFound(f"no watch {watch_id}")
+        if record.get("webhook_id"):
+            self._webhooks.delete_for_watch(tenant, record["webhook_id"])
 
     def run_now(self, tenant: str, watch_id: str) -> WatchRun:
         watch = self._record(tenant, watch_id)
@@ -226,6 +241,7 @@ class WatchService:
             schedule=record["schedule"],
             enabled=record["enabled"],
             webhook_url=record.get("webhook_url"),
+            webhook_id=record.get("webhook_id"),
             next_run_at=epoch_rfc3339(record["next_run_at"])
             if record["enabled"] and record.get("next_run_at") is not None
             else None,
@@ -235,3 +251,27 @@ class WatchService:
             created_at=record["created_at"],
             updated_at=record["updated_at"],
         )
+
+
+class _WebhookChange:
+    """What a watch's update does to the watch's webhook: done once the watch's own change is written
+    (`commit`), or undone when it was not (`undo`: the update is tried again from a fresh read)."""
+
+    def __init__(self, webhooks: WebhookService, tenant: str) -> None:
+        self._webhooks = webhooks
+        self._tenant = tenant
+        self.created: tuple[str, str] | None = None  # (id, secret) of a new webhook
+        self.moved: tuple[str, str] | None = None  # (id, url)
+        self.deleted: str | None = None
+
+    def commit(self) -> str | None:
+        """The new webhook's secret, when the watch has a new webhook."""
+        if self.moved:
+            self._webhooks.change_watch_url(self._tenant, *self.moved)
+        if self.deleted:
+            self._webhooks.delete_for_watch(self._tenant, self.deleted)
+        return self.created[1] if self.created else None
+
+    def undo(self) -> None:
+        if self.created:
+            self._webhooks.delete_for_watch(self._tenant, self.created[0])

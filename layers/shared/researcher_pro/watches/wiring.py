@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from researcher_pro.watches.runs import WatchRuns
     from researcher_pro.watches.scheduler import WatchScheduler
     from researcher_pro.watches.service import WatchService
-    from researcher_pro.watches.webhooks import WebhookPolicy
+
+    # The webhooks room's types, as its wiring (which builds them) names them.
+    from researcher_pro.webhooks.wiring import DeliverySweeper, WebhookOutbox
 
 
 @cache
@@ -47,21 +49,15 @@ def run_history(settings: Settings) -> RunHistory:
 
 
 @cache
-def webhook_policy(settings: Settings) -> WebhookPolicy:
-    from researcher_pro.watches.webhooks import WebhookPolicy
-
-    return WebhookPolicy(allow_loopback=settings.webhook_allow_loopback)
-
-
-@cache
 def watch_service(settings: Settings) -> WatchService:
     from researcher_pro.watches.service import WatchService
+    from researcher_pro.webhooks.wiring import webhook_service
 
     return WatchService(
         watch_repository(settings),
         watch_runs(settings),
         run_history(settings),
-        webhook_policy(settings),
+        webhook_service(settings),
         settings.min_schedule_seconds,
         settings.max_watches_per_tenant,
     )
@@ -75,24 +71,38 @@ def watch_scheduler(settings: Settings) -> WatchScheduler:
     return WatchScheduler(watch_repository(settings), watch_runs(settings), admission(settings))
 
 
+@cache
 def watch_run_notifier(settings: Settings) -> WatchRunNotifier:
     from researcher_pro.realtime.wiring import live_sinks
     from researcher_pro.research.wiring import research_records
     from researcher_pro.watches.notifier import WatchRunNotifier
-    from researcher_pro.watches.webhooks import WebhookSender
 
-    sender = WebhookSender(webhook_policy(settings), settings.webhook_timeout_seconds, settings.webhook_attempts)
-    return WatchRunNotifier(
-        research_records(settings), watch_repository(settings), run_history(settings), sender, live_sinks(settings)
-    )
+    return WatchRunNotifier(research_records(settings), run_history(settings), live_sinks(settings))
+
+
+@cache
+def webhook_outbox(settings: Settings) -> WebhookOutbox:
+    """The webhooks outbox of task ends, with what a watch's run adds to its research's end:
+    `watch.run_completed` (the notifier is built when a watch's research first ends)."""
+    from researcher_pro.webhooks.wiring import webhook_outbox as outbox
+
+    return outbox(settings, derive=(lambda tenant, event: watch_run_notifier(settings).webhook_events(tenant, event),))
 
 
 @cache
 def event_sinks(settings: Settings) -> tuple[EventSink, ...]:
-    """Where a committed task event goes after its log: the WebSocket fan-out, and the watch-run notifier,
-    which turns a watch's finished research into `watch.run_completed` for the fan-out and the webhook
-    (built on the first event, since most functions commit few)."""
+    """Where a committed task event goes after its log: the WebSocket fan-out; the watch-run notifier, which
+    turns a watch's finished research into `watch.run_completed` for the fan-out (built on the first event,
+    since most functions commit few); and the webhooks outbox, which stages a task's end in the transaction
+    that ends it and hands it on to webhooks after the commit."""
     from researcher_pro.realtime.sinks import LazySink
     from researcher_pro.realtime.wiring import live_sinks
 
-    return (*live_sinks(settings), LazySink(lambda: watch_run_notifier(settings)))
+    return (*live_sinks(settings), LazySink(lambda: watch_run_notifier(settings)), webhook_outbox(settings))
+
+
+def webhook_sweeper(settings: Settings) -> DeliverySweeper:
+    """The webhook deliveries' sweeper, draining the outbox as the functions that end tasks do."""
+    from researcher_pro.webhooks.wiring import delivery_sweeper
+
+    return delivery_sweeper(settings, webhook_outbox(settings))

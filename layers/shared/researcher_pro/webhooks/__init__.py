@@ -1,0 +1,1 @@
+"""Webhooks: signed, durable callbacks for the ends of tasks and watch runs."""
