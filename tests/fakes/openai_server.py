@@ -41,11 +41,13 @@ class FakeOpenAI(FakeServer):
         self.faithful = faithful
         self.model = ExtractiveModel()
         self.slow_when: tuple[str, float] | None = None  # (text in the user message, seconds to wait)
+        self.answer_appendix = ""  # Markdown the scripted research answer ends with (formatting, hostile text)
 
     def reset(self) -> None:
         super().reset()
         self.off_schema_left = 0
         self.slow_when = None
+        self.answer_appendix = ""
 
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         assert path.endswith("/chat/completions"), path
@@ -99,8 +101,7 @@ class FakeOpenAI(FakeServer):
         reply["choices"][0]["message"]["content"] = '{"sub_questions": ["unterminated'
         return json.dumps(reply).encode()
 
-    @staticmethod
-    def content_for(schema_name: str, user: str) -> dict[str, Any]:
+    def content_for(self, schema_name: str, user: str) -> dict[str, Any]:
         if schema_name == "ResearchPlan":
             count = int(re.search(r"exactly (\d+)", user).group(1))  # type: ignore[union-attr]
             query = user.split("\n", 1)[0].removeprefix("Query: ")
@@ -113,7 +114,8 @@ class FakeOpenAI(FakeServer):
         if schema_name == "SynthesizedAnswer":
             numbers = sorted({int(n) for n in re.findall(r"\[(\d+)\]", user)})
             cited = " ".join(f"Point {i} [{n}]." for i, n in enumerate(numbers, 1))
-            return {"answer": f"## Answer\n\n{cited} A claim with an invented source [{NEVER_RETRIEVED}]."}
+            answer = f"## Answer\n\n{cited} A claim with an invented source [{NEVER_RETRIEVED}]."
+            return {"answer": f"{answer}\n\n{self.answer_appendix}" if self.answer_appendix else answer}
         if schema_name == "SectionDraft":
             section = re.search(r"^Section: (.*)$", user, flags=re.MULTILINE).group(1)  # type: ignore[union-attr]
             sources = re.findall(r"^\[(\d+)\] (.*) \(", user, flags=re.MULTILINE)
