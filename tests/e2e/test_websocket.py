@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from typing import Any
 
 import boto3
@@ -232,47 +231,3 @@ def test_the_management_api_answers_410_for_a_connection_that_is_gone(online_clo
             call()
         assert gone.value.response["Error"]["Code"] == "GoneException"
         assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
-
-
-def test_the_console_page_starts_a_research_and_shows_its_progress_and_answer(
-    online_cloud: Cloud, fakes: Fakes
-) -> None:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    _, perplexity = fakes
-    perplexity.script.delay = 0.3
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver_path):
-        pytest.fail("headless Chromium is needed: `make browser` installs Debian's chromium and chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
-        options.add_argument(argument)
-    browser = webdriver.Chrome(service=Service(driver_path), options=options)
-    query = "How do <b>heat pumps</b> cope with winter?"
-    try:
-        browser.get(f"{online_cloud.url}/console")
-        browser.find_element(By.ID, "api-key").send_keys(online_cloud.key)
-        browser.find_element(By.ID, "query").send_keys(query)
-        browser.find_element(By.ID, "start").click()
-        WebDriverWait(browser, 90).until(
-            lambda b: b.find_element(By.ID, "status").text in ("succeeded", "failed", "cancelled")
-        )
-        status = browser.find_element(By.ID, "status").text
-        research_id = browser.find_element(By.ID, "research-id").get_attribute("value")
-        progress = [item.text for item in browser.find_elements(By.CSS_SELECTOR, "#events li")]
-        answer = browser.find_element(By.ID, "answer").get_attribute("textContent")
-        browser.find_element(By.ID, "recent").click()
-        WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#recent-list button"))
-        recent = [button.text for button in browser.find_elements(By.CSS_SELECTOR, "#recent-list button")]
-    finally:
-        browser.quit()
-    assert status == "succeeded"
-    research = online_cloud.http.get(f"/v1/research/{research_id}").json()
-    log = online_cloud.events(str(research_id))
-    assert [line.split(" ")[:2] for line in progress] == [[f"#{e['seq']}", e["type"]] for e in log]
-    assert answer == research["answer"] and "[1]" in answer
-    assert f"succeeded: {query}" in recent  # shown as text: the markup in the query is not parsed

@@ -43,11 +43,13 @@ class FakeOpenAI(FakeServer):
         self.faithful = faithful
         self.model = ExtractiveModel()
         self.slow_when: tuple[str, float] | None = None  # (text in the user message, seconds to wait)
+        self.answer_appendix = ""  # Markdown the scripted research answer ends with (formatting, hostile text)
 
     def reset(self) -> None:
         super().reset()
         self.off_schema_left = 0
         self.slow_when = None
+        self.answer_appendix = ""
 
     def answer(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         assert path.endswith("/chat/completions"), path
@@ -104,8 +106,7 @@ class FakeOpenAI(FakeServer):
         reply["choices"][0]["message"]["content"] = '{"sub_questions": ["unterminated'
         return json.dumps(reply).encode()
 
-    @staticmethod
-    def content_for(schema_name: str, user: str) -> dict[str, Any]:
+    def content_for(self, schema_name: str, user: str) -> dict[str, Any]:
         if schema_name == "ResearchPlan":
             count = int(re.search(r"exactly (\d+)", user).group(1))  # type: ignore[union-attr]
             query = user.split("\n", 1)[0].removeprefix("Query: ")
