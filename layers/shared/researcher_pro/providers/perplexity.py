@@ -47,7 +47,11 @@ class PerplexitySearch:
         except httpx.TransportError as error:
             raise Retryable(f"connection failed: {type(error).__name__}") from error
         if response.status_code == 429 or response.status_code >= 500:
-            raise Retryable(f"HTTP {response.status_code}", parse_retry_after(response.headers))
+            raise Retryable(
+                f"HTTP {response.status_code}",
+                parse_retry_after(response.headers),
+                throttled=response.status_code == 429,
+            )
         if response.status_code >= 400:
             raise ProviderRejected(
                 f"Perplexity refused the request: HTTP {response.status_code}: {response.text[:300]}"

@@ -39,7 +39,10 @@ from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 from typing import Any
 
-from researcher_pro.core.observability import logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from researcher_pro.core import metric_names
+from researcher_pro.core.observability import logger, metrics
 from researcher_pro.realtime.connections import ConnectionRepository
 from researcher_pro.realtime.gateway import ConnectionGateway, ConnectionGone
 from researcher_pro.realtime.messages import ALL, encode, task_of, topic
@@ -112,7 +115,9 @@ class Fanout:
             return Sent.GONE
         except Exception:
             logger.exception("could not reach a connection", extra={"connection_id": connection_id})
+            metrics.add_metric(name=metric_names.PUSH_FAILURES, unit=MetricUnit.Count, value=1)
             return Sent.FAILED
+        metrics.add_metric(name=metric_names.PUSHES, unit=MetricUnit.Count, value=1)
         return Sent.OK
 
     # --- the delivery protocol (see the module docstring) ---------------------------------------
