@@ -49,6 +49,7 @@ TASK_ENDS = [Call("dynamodb:TransactWriteItems", DATA, ("Update", "Put"))]
 FANOUT = [
     *_each("dynamodb:Query", f"{CONNECTIONS}/index/gsi1"),
     *_each("dynamodb:Query dynamodb:GetItem dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
+    Call("dynamodb:TransactWriteItems", CONNECTIONS, ("Update",)),  # claims and releases, many at once
     *_each("dynamodb:Query", DATA),
     *_each("apigatewaymanagementapi:PostToConnection", "WebSocketApi"),
 ]
