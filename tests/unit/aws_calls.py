@@ -187,16 +187,15 @@ CALLS: dict[str, list[Call]] = {
 # rp-admin runs with an operator's credentials, not a function's role: what it calls needs no grant here.
 OPERATOR_CALLS = frozenset(
     {
+        "cloudformation:ListStackResources",
         "cloudformation:DescribeStacks",
-        "cloudformation:DescribeStackResources",
+        "dynamodb:Scan",  # every tenant's keys
         "sqs:GetQueueUrl",
+        "sqs:ListDeadLetterSourceQueues",
         "sqs:ReceiveMessage",
-        "sqs:DeleteMessage",
-        "sqs:DeleteMessageBatch",
+        "sqs:ChangeMessageVisibilityBatch",
         "sqs:SendMessageBatch",
+        "sqs:DeleteMessageBatch",
         "sqs:GetQueueAttributes",
-        "sqs:StartMessageMoveTask",
-        "sqs:ListMessageMoveTasks",
-        "dynamodb:Scan",
     }
 )
