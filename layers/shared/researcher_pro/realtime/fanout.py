@@ -51,7 +51,7 @@ from researcher_pro.core import metric_names
 from researcher_pro.core.aws import WriteContention
 from researcher_pro.core.observability import logger, metrics
 from researcher_pro.realtime.connections import ConnectionRepository
-from researcher_pro.realtime.gateway import ConnectionGateway, ConnectionGone
+from researcher_pro.realtime.gateway import POSTS_AT_ONCE, ConnectionGateway, ConnectionGone
 from researcher_pro.realtime.messages import ALL, encode, task_of, topic
 from researcher_pro.tasks.repository import TaskRepository
 
@@ -72,7 +72,7 @@ class Fanout:
         gateway: ConnectionGateway,
         logs: Mapping[str, TaskRepository],
         lease_seconds: float = 10.0,
-        workers: int = 16,
+        workers: int = POSTS_AT_ONCE,
     ) -> None:
         self._connections = connections
         self._gateway = gateway
