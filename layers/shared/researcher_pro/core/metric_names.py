@@ -42,7 +42,7 @@ COST_USD = "CostUSD"
 CACHE_HITS = "CacheHits"
 CACHE_MISSES = "CacheMisses"
 
-# WebSocket fan-out: messages posted to connections, and those that could not be delivered.
+# WebSocket: messages posted to connections (events and replies), and those that could not be delivered.
 PUSHES = "WebSocketPushes"
 PUSH_FAILURES = "WebSocketPushFailures"
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.core import metric_names
 from researcher_pro.core.errors import OutOfTime, ProviderBadOutput, ProviderRejected, ProviderUnavailable
-from researcher_pro.core.observability import metrics
+from researcher_pro.core.observability import add_metric
 from researcher_pro.providers.base import Report, Spend
 
 MIN_USEFUL_TIMEOUT = 1.0
@@ -82,18 +82,18 @@ def call_with_retries[T](
         timeout = min(policy.timeout, deadline - clock())
         if timeout < MIN_USEFUL_TIMEOUT:
             raise OutOfTime(f"{name}: no time left for another call")
-        metrics.add_metric(name=metric_names.PROVIDER_REQUESTS, unit=MetricUnit.Count, value=1)
+        add_metric(metric_names.PROVIDER_REQUESTS, MetricUnit.Count, 1)
         try:
             with spend.attempt() as report:
                 return attempt(timeout, report)
         except ProviderRejected:
-            metrics.add_metric(name=metric_names.PROVIDER_ERRORS, unit=MetricUnit.Count, value=1)
+            add_metric(metric_names.PROVIDER_ERRORS, MetricUnit.Count, 1)
             raise
         except Retryable as failure:
             last = failure
-            metrics.add_metric(name=metric_names.PROVIDER_ERRORS, unit=MetricUnit.Count, value=1)
+            add_metric(metric_names.PROVIDER_ERRORS, MetricUnit.Count, 1)
             if failure.throttled:
-                metrics.add_metric(name=metric_names.PROVIDER_THROTTLES, unit=MetricUnit.Count, value=1)
+                add_metric(metric_names.PROVIDER_THROTTLES, MetricUnit.Count, 1)
         backoff = policy.base_delay * 2 ** (number - 1) * (0.5 + random.random())
         wait = min(MAX_SINGLE_WAIT, last.retry_after if last.retry_after is not None else backoff)
         if number == policy.max_attempts or clock() + wait - started > policy.window:

@@ -49,7 +49,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.core import metric_names
 from researcher_pro.core.aws import WriteContention
-from researcher_pro.core.observability import logger, metrics
+from researcher_pro.core.observability import add_metric, logger
 from researcher_pro.realtime.connections import ConnectionRepository
 from researcher_pro.realtime.gateway import POSTS_AT_ONCE, ConnectionGateway, ConnectionGone
 from researcher_pro.realtime.messages import ALL, encode, task_of, topic
@@ -163,9 +163,9 @@ class Fanout:
             return Sent.GONE
         except Exception:
             logger.exception("could not reach a connection", extra={"connection_id": connection_id})
-            metrics.add_metric(name=metric_names.PUSH_FAILURES, unit=MetricUnit.Count, value=1)
+            add_metric(metric_names.PUSH_FAILURES, MetricUnit.Count, 1)
             return Sent.FAILED
-        metrics.add_metric(name=metric_names.PUSHES, unit=MetricUnit.Count, value=1)
+        add_metric(metric_names.PUSHES, MetricUnit.Count, 1)
         return Sent.OK
 
     # --- the delivery protocol (see the module docstring) ---------------------------------------

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.core import metric_names
 from researcher_pro.core.clock import now_rfc3339
-from researcher_pro.core.observability import logger, metric_by, metrics
+from researcher_pro.core.observability import add_metric, logger, metric_by
 from researcher_pro.realtime.sinks import EventSink, emit
 from researcher_pro.tasks.kinds import Outcome, TaskKind
 from researcher_pro.tasks.repository import TaskRepository
@@ -83,9 +83,7 @@ class TaskLifecycle:
             terminal=True,
         )
         if finished:
-            metrics.add_metric(
-                name=metric_names.task_ended(self.kind.metric_prefix, status), unit=MetricUnit.Count, value=1
-            )
+            add_metric(metric_names.task_ended(self.kind.metric_prefix, status), MetricUnit.Count, 1)
             if error:
                 metric_by(metric_names.TASK_FAILURES, MetricUnit.Count, 1, Kind=self.kind.name, ErrorCode=error["code"])
             self.emit(record["tenant"], {**event, "seq": record["event_seq"] + 1})
