@@ -7,6 +7,8 @@ UV := $(BOOT)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 SAM := .tools/sam/bin/sam
+# checkov pins its own boto3, so it lives apart from the project's environment, like the SAM CLI.
+CHECKOV := .tools/checkov/bin/checkov
 export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON := $(PYTHON)
 # `sam build` runs the layer's Makefile outside this tree, where pyenv cannot see .python-version.
@@ -27,6 +29,11 @@ install: $(BIN)/python
 $(SAM): infra/tools/sam.lock | $(UV)
 	$(UV) venv --quiet --allow-existing .tools/sam
 	VIRTUAL_ENV=.tools/sam $(UV) pip install --quiet -r infra/tools/sam.lock
+	@touch $@
+
+$(CHECKOV): infra/tools/checkov.lock | $(UV)
+	$(UV) venv --quiet --allow-existing .tools/checkov
+	VIRTUAL_ENV=.tools/checkov $(UV) pip install --quiet -r infra/tools/checkov.lock
 	@touch $@
 
 ## Run the whole system locally (moto, HTTP gateway, SQS poller, ticker). Ctrl-C stops it.
@@ -56,9 +63,10 @@ browser:
 		(DEBIAN_FRONTEND=noninteractive $(APT_BROWSER) || (apt-get update && DEBIAN_FRONTEND=noninteractive $(APT_BROWSER)))
 
 ## template.yaml must stay deployable.
-template: install $(SAM)
+template: install $(SAM) $(CHECKOV)
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 	$(SAM) build
 
 requirements: install

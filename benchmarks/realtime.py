@@ -28,9 +28,10 @@ from tests.harness import Cloud
 
 CALL_DELAY_S = 0.3
 ENDINGS = {"research.completed", "research.failed", "research.cancelled"}
-SUBSCRIBERS = (1, 50)
-RUNS = {1: 30, 50: 6}
-P99_THRESHOLD_MS = 100.0
+SUBSCRIBERS = (1, 50, 500)
+RUNS = {1: 30, 50: 6, 500: 1}
+TARGET_SUBSCRIBERS = 50
+P99_THRESHOLD_MS = 250.0
 
 
 async def follow(ws: ClientConnection, research_id: str) -> list[float]:
@@ -99,13 +100,16 @@ def measure() -> dict[str, Any]:
         openai.close()
         perplexity.close()
         web.close()
-    one = figures["subscribers_1"]
+    measured = figures[f"subscribers_{TARGET_SUBSCRIBERS}"]
     return {
         "fake_call_delay_s": CALL_DELAY_S,
         **figures,
         "target": {
-            "description": f"append-to-arrival p99 under {P99_THRESHOLD_MS:.0f} ms with one subscribed connection",
+            "description": (
+                f"append-to-arrival p99 at most {P99_THRESHOLD_MS:.0f} ms with {TARGET_SUBSCRIBERS} connections "
+                "subscribed to the run"
+            ),
             "threshold_ms": P99_THRESHOLD_MS,
-            "met": one["p99_ms"] < P99_THRESHOLD_MS,
+            "met": measured["p99_ms"] <= P99_THRESHOLD_MS,
         },
     }

@@ -109,11 +109,11 @@ def summary(results: dict[str, Any]) -> list[str]:
     live = results.get("realtime")
     if live:
         lines.append(f"Real-time delivery, target {verdict(live)}: {live['target'].get('description', '')}")
-        for key in ("subscribers_1", "subscribers_50"):
+        for key in ("subscribers_1", "subscribers_50", "subscribers_500"):
             if key in live:
                 figures = live[key]
                 lines.append(
-                    f"  {figures['subscribers']:>2} subscribed   p50 {figures['p50_ms']:7.1f} ms  "
+                    f"  {figures['subscribers']:>3} subscribed   p50 {figures['p50_ms']:7.1f} ms  "
                     f"p99 {figures['p99_ms']:7.1f} ms  ({figures['samples']} events)"
                 )
     faults = results.get("soak")

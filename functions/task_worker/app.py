@@ -28,10 +28,16 @@ runners = {
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+@tracer.capture_method(capture_response=False)
 def run_step(record: SQSRecord, context: LambdaContext) -> str:
     message = landed_upload(record.body) or read_message(record.body)
+    # Every line this step logs carries the task (its id is the correlation id), and its trace can be found
+    # by it: X-Ray annotations are indexed.
     logger.append_keys(task_id=message.task_id, kind=message.kind, step=message.step)
     logger.set_correlation_id(message.task_id)
+    tracer.put_annotation(key="task_id", value=message.task_id)
+    tracer.put_annotation(key="kind", value=message.kind)
+    tracer.put_annotation(key="step", value=message.step)
     outcome = runners[message.kind].run_step(
         message,
         remaining_seconds=context.get_remaining_time_in_millis() / 1000,
@@ -42,7 +48,8 @@ def run_step(record: SQSRecord, context: LambdaContext) -> str:
     return outcome
 
 
-@logger.inject_lambda_context
+# clear_state: a warm container's next invocation must not log the previous step's keys.
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

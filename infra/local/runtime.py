@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import secrets
 import signal
 import sys
 import time
@@ -55,6 +56,11 @@ def main() -> None:
             request_id, event, deadline = connection.recv()
         except EOFError:
             return
+        # As Lambda does with active tracing: each invocation's own trace header (never sampled here: there is
+        # no X-Ray locally), which the code passes on in the messages it queues.
+        os.environ["_X_AMZN_TRACE_ID"] = (
+            f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+        )
         try:
             result: Any = handler(event, LambdaContext(request_id, deadline))
             reply: tuple[str, Any] = ("ok", result)

@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from researcher_pro.access.api_key_repository import ApiKeyRepository
 from researcher_pro.access.api_keys import ApiKeyService
+from researcher_pro.core.aws import client
 from researcher_pro.core.clock import rfc3339
 from researcher_pro.core.config import get_settings
 from researcher_pro.realtime.connections import ConnectionRepository
@@ -194,6 +195,62 @@ def test_a_replay_racing_live_pushes_delivers_every_event_once_and_in_order(real
         received = drain(realtime, client, connection_id)
     assert [e["seq"] for e in received] == list(range(1, 41))
     assert received == realtime.research.events("rt-tenant", research_id, 0, 100)
+
+
+def test_claims_of_many_subscriptions_are_taken_together_and_a_contended_one_is_left_out(realtime: Realtime) -> None:
+    repo, topic = realtime.connections, f"research:{uuid.uuid4().hex}"
+    for name in ("many-a", "many-b", "many-c"):
+        repo.connect(name, "tenant-m", "2026-01-01T00:00:00.000Z", FAR_FUTURE)
+        assert repo.subscribe(name, "tenant-m", topic, 0, FAR_FUTURE)
+    now = time.time()
+    assert repo.claim("many-b", topic, after=0, seq=1, owner="other", lease_until=now + 5, now=now)
+    refused = repo.claim_many(
+        [("many-a", 0), ("many-b", 0), ("many-c", 0)], topic, seq=1, owner="me", lease_until=now + 5, now=now
+    )
+    assert refused == {1}
+    assert [repo.subscription(name, topic)["busy_owner"] for name in ("many-a", "many-b", "many-c")] == [  # type: ignore[index]
+        "me",
+        "other",
+        "me",
+    ]
+    repo.release_many(["many-a", "many-b", "many-c"], topic, "me")  # b's lease is not ours: left alone
+    assert [repo.subscription(name, topic).get("busy_owner") for name in ("many-a", "many-b", "many-c")] == [  # type: ignore[union-attr]
+        None,
+        "other",
+        None,
+    ]
+
+
+def test_an_event_reaches_many_subscribers_for_a_few_dynamodb_requests_each_event_once_in_order(
+    realtime: Realtime,
+) -> None:
+    research_id = new_research(realtime)
+    topic = f"research:{research_id}"
+    requests: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        requests.append(model.name)
+
+    with ExitStack() as opened:
+        clients = [opened.enter_context(open_client(realtime)) for _ in range(30)]
+        for _, connection_id in clients:
+            assert realtime.connections.subscribe(connection_id, "rt-tenant", topic, 0, FAR_FUTURE)
+        first = append(realtime, research_id, 1)
+        events = client("dynamodb").meta.events
+        events.register("before-call.dynamodb", count)
+        try:
+            realtime.fanout.emitted("rt-tenant", first)
+        finally:
+            events.unregister("before-call.dynamodb", count)
+        # Two subscriber lookups, one claim and one release for all 30, one read of the log.
+        assert len(requests) <= 6, requests
+        # Two events committed while nobody pushed: the next push finds every subscriber behind and sends both.
+        append(realtime, research_id, 2)
+        third = append(realtime, research_id, 3)
+        realtime.fanout.emitted("rt-tenant", third)
+        realtime.fanout.emitted("rt-tenant", {**first, "seq": 2})  # a late push of what was sent: nothing
+        for ws, connection_id in clients:
+            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3]
 
 
 def test_a_gone_connection_is_deleted_and_the_others_still_get_the_event(realtime: Realtime) -> None:

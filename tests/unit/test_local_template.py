@@ -96,9 +96,9 @@ def test_the_template_gives_no_function_a_provider_key_and_lets_only_readers_rea
     readers: dict[str, set[str]] = {}
     for name, resource in stack.of_type("AWS::Serverless::Function").items():
         for policy in resource["Properties"].get("Policies", []):
-            if isinstance(policy, dict) and "AWSSecretsManagerGetSecretValuePolicy" in policy:
-                secret = policy["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]["Ref"]
-                readers.setdefault(secret, set()).add(name)
+            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+                if "secretsmanager:GetSecretValue" in statement["Action"]:
+                    readers.setdefault(statement["Resource"]["Ref"], set()).add(name)
     assert readers["ProviderKeysSecret"] == {"TaskWorkerFunction"}
     assert readers["CursorSigningSecret"] == {
         name for name, f in stack.functions.items() if "RP_CURSOR_SECRET_ARN" in f.environment

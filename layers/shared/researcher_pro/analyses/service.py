@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.analyses.models import Analysis, AnalysisEvent, AnalysisEventPage, AnalysisRequest
+from researcher_pro.core import metric_names
 from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.errors import Conflict, InvalidInput, NotFound
 from researcher_pro.core.ids import ANALYSIS
@@ -74,7 +75,7 @@ class AnalysisService:
             TaskMessage(task_id=analysis_id, tenant=tenant, kind="analysis", step="map"),
             lambda: self._repo.set_due(tenant, analysis_id, 0),  # due at once
         )
-        metrics.add_metric(name="AnalysesStarted", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=metric_names.ANALYSES_STARTED, unit=MetricUnit.Count, value=1)
         return self._resources.present(record)
 
     def get(self, tenant: str, analysis_id: str) -> Analysis:

@@ -249,3 +249,9 @@ ENV_NAMES = {
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_environ(os.environ)
+
+
+def invocation_trace_header() -> str | None:
+    """The X-Ray trace header of the invocation being served: Lambda sets `_X_AMZN_TRACE_ID` afresh for each
+    one (`Root=…;Parent=…;Sampled=…`), so it is read each time, never kept with the settings."""
+    return os.environ.get("_X_AMZN_TRACE_ID") or None

@@ -96,7 +96,7 @@ def _provider_errors() -> Iterator[None]:
     try:
         yield
     except openai.RateLimitError as error:
-        raise Retryable("rate limited (429)", parse_retry_after(error.response.headers)) from error
+        raise Retryable("rate limited (429)", parse_retry_after(error.response.headers), throttled=True) from error
     except openai.APIStatusError as error:
         if error.status_code >= 500 or error.status_code in (408, 409):
             raise Retryable(f"HTTP {error.status_code}", parse_retry_after(error.response.headers)) from error

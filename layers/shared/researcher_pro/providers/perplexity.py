@@ -80,7 +80,11 @@ def _provider_errors() -> Iterator[None]:
         yield
     except perplexity.APIStatusError as error:
         if error.status_code == 429 or error.status_code >= 500 or error.status_code in (408, 409):
-            raise Retryable(f"HTTP {error.status_code}", parse_retry_after(error.response.headers)) from error
+            raise Retryable(
+                f"HTTP {error.status_code}",
+                parse_retry_after(error.response.headers),
+                throttled=error.status_code == 429,
+            ) from error
         raise ProviderRejected(f"Perplexity refused the search: HTTP {error.status_code}: {_reason(error)}") from error
     except perplexity.APIConnectionError as error:  # timeouts included
         raise Retryable(type(error).__name__) from error

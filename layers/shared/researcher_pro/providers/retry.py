@@ -13,7 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from researcher_pro.core.errors import OutOfTime, ProviderBadOutput, ProviderUnavailable
+from aws_lambda_powertools.metrics import MetricUnit
+
+from researcher_pro.core import metric_names
+from researcher_pro.core.errors import OutOfTime, ProviderBadOutput, ProviderRejected, ProviderUnavailable
+from researcher_pro.core.observability import add_metric
 from researcher_pro.providers.base import Report, Spend
 
 MIN_USEFUL_TIMEOUT = 1.0
@@ -21,11 +25,14 @@ MAX_SINGLE_WAIT = 30.0
 
 
 class Retryable(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None, bad_output: bool = False) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, bad_output: bool = False, throttled: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.bad_output = bad_output
+        self.throttled = throttled  # the provider answered 429
 
 
 @dataclass(frozen=True)
@@ -75,11 +82,18 @@ def call_with_retries[T](
         timeout = min(policy.timeout, deadline - clock())
         if timeout < MIN_USEFUL_TIMEOUT:
             raise OutOfTime(f"{name}: no time left for another call")
+        add_metric(metric_names.PROVIDER_REQUESTS, MetricUnit.Count, 1)
         try:
             with spend.attempt() as report:
                 return attempt(timeout, report)
+        except ProviderRejected:
+            add_metric(metric_names.PROVIDER_ERRORS, MetricUnit.Count, 1)
+            raise
         except Retryable as failure:
             last = failure
+            add_metric(metric_names.PROVIDER_ERRORS, MetricUnit.Count, 1)
+            if failure.throttled:
+                add_metric(metric_names.PROVIDER_THROTTLES, MetricUnit.Count, 1)
         backoff = policy.base_delay * 2 ** (number - 1) * (0.5 + random.random())
         wait = min(MAX_SINGLE_WAIT, last.retry_after if last.retry_after is not None else backoff)
         if number == policy.max_attempts or clock() + wait - started > policy.window:

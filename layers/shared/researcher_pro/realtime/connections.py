@@ -17,9 +17,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from researcher_pro.core.aws import applied, client, from_item, to_attr, to_item
+from researcher_pro.core.aws import applied, client, failed_conditions, from_item, to_attr, to_item
 
 EXPIRY_PARTITION = "EXPIRES"
+TRANSACTION_ITEMS = 100  # DynamoDB's limit
 CONNECTION_SK = "CONN"
 
 
@@ -181,27 +182,48 @@ class ConnectionRepository:
     ) -> bool:
         """Take the right to send event `seq` to this subscription: only when `after` was the last one
         sent and nobody else holds the lease (or it is ours, or it ran out)."""
-        return self._update(
-            connection_id,
-            topic,
-            "SET delivered = :seq, busy_owner = :owner, busy_until = :lease",
-            "attribute_exists(pk) AND delivered = :after "
-            "AND (attribute_not_exists(busy_until) OR busy_until < :now OR busy_owner = :owner)",
-            {
-                ":seq": to_attr(seq),
-                ":after": to_attr(after),
-                ":owner": to_attr(owner),
-                ":lease": to_attr(lease_until),
-                ":now": to_attr(now),
-            },
-        )
+        item = self._claim(connection_id, topic, after, seq, owner, lease_until, now)
+        return applied(lambda: self._db.update_item(**item["Update"]))
+
+    def claim_many(
+        self, claims: list[tuple[str, int]], topic: str, *, seq: int, owner: str, lease_until: float, now: float
+    ) -> set[int]:
+        """`claim` for many subscriptions to one topic, each (connection id, the seq it was last sent), in one
+        transaction per hundred: the positions of the claims that were not taken (the others all were).
+
+        A transaction writes nothing when one of its conditions fails, so it is written again without the
+        claims that failed until the rest go through: one request for all of them when none is contended."""
+        refused: set[int] = set()
+        for start in range(0, len(claims), TRANSACTION_ITEMS):
+            positions = list(range(start, min(start + TRANSACTION_ITEMS, len(claims))))
+            while positions:
+                updates = [
+                    self._claim(claims[i][0], topic, claims[i][1], seq, owner, lease_until, now) for i in positions
+                ]
+                failed = failed_conditions(self._db, updates)
+                refused.update(positions[i] for i in failed)
+                positions = [p for i, p in enumerate(positions) if i not in failed] if failed else []
+        return refused
+
+    def release_many(self, connection_ids: list[str], topic: str, owner: str) -> None:
+        """`release` for many subscriptions to one topic, in one transaction per hundred; a lease that is no
+        longer ours is left alone."""
+        for start in range(0, len(connection_ids), TRANSACTION_ITEMS):
+            chunk = connection_ids[start : start + TRANSACTION_ITEMS]
+            while chunk:
+                updates = [
+                    self._update_item(c, topic, "REMOVE busy_owner, busy_until", _OWNED, {":owner": to_attr(owner)})
+                    for c in chunk
+                ]
+                failed = failed_conditions(self._db, updates)
+                chunk = [c for i, c in enumerate(chunk) if i not in failed] if failed else []
 
     def release(self, connection_id: str, topic: str, owner: str) -> bool:
         return self._update(
             connection_id,
             topic,
             "REMOVE busy_owner, busy_until",
-            "attribute_exists(pk) AND busy_owner = :owner",
+            _OWNED,
             {":owner": to_attr(owner)},
         )
 
@@ -218,10 +240,41 @@ class ConnectionRepository:
     def _update(self, connection_id: str, topic: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
         return applied(
             lambda: self._db.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": _pk(connection_id), "sk": _sub_sk(topic)}),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
+                **self._update_item(connection_id, topic, expression, condition, values)["Update"]
             )
         )
+
+    def _claim(
+        self, connection_id: str, topic: str, after: int, seq: int, owner: str, lease_until: float, now: float
+    ) -> dict[str, Any]:
+        return self._update_item(
+            connection_id,
+            topic,
+            "SET delivered = :seq, busy_owner = :owner, busy_until = :lease",
+            "attribute_exists(pk) AND delivered = :after "
+            "AND (attribute_not_exists(busy_until) OR busy_until < :now OR busy_owner = :owner)",
+            {
+                ":seq": to_attr(seq),
+                ":after": to_attr(after),
+                ":owner": to_attr(owner),
+                ":lease": to_attr(lease_until),
+                ":now": to_attr(now),
+            },
+        )
+
+    def _update_item(
+        self, connection_id: str, topic: str, expression: str, condition: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item({"pk": _pk(connection_id), "sk": _sub_sk(topic)}),
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+
+# A lease is let go by its owner only.
+_OWNED = "attribute_exists(pk) AND busy_owner = :owner"

@@ -24,6 +24,12 @@ committer pumps, so for each committed event `e` one of these holds:
 A subscription written after an event's committer looked for subscribers still gets that event:
 `subscribe` records where it starts before anything can be missed, then pumps from there.
 
+At scale: a live event's committer claims every subscription that is up to date in one transaction,
+posts to them all at once on a bounded pool (one kept-alive connection each), lets them all go in one
+transaction and reads the log once for all of them, so an event costs the same few DynamoDB requests
+whether one client follows the task or hundreds. A claim the transaction could not take (contended,
+moved on, unsubscribed) is left to that subscription's own pump, which is the protocol above as it is.
+
 Events that belong to no task, and `all` subscriptions (seq is per task, so there is nothing to
 resume), are pushed live at most once per connection: a connection that also follows the event's
 task gets it only through that subscription.
@@ -34,14 +40,18 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from enum import Enum
 from typing import Any
 
-from researcher_pro.core.observability import logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from researcher_pro.core import metric_names
+from researcher_pro.core.aws import WriteContention
+from researcher_pro.core.observability import add_metric, logger
 from researcher_pro.realtime.connections import ConnectionRepository
-from researcher_pro.realtime.gateway import ConnectionGateway, ConnectionGone
+from researcher_pro.realtime.gateway import POSTS_AT_ONCE, ConnectionGateway, ConnectionGone
 from researcher_pro.realtime.messages import ALL, encode, task_of, topic
 from researcher_pro.tasks.repository import TaskRepository
 
@@ -62,7 +72,7 @@ class Fanout:
         gateway: ConnectionGateway,
         logs: Mapping[str, TaskRepository],
         lease_seconds: float = 10.0,
-        workers: int = 16,
+        workers: int = POSTS_AT_ONCE,
     ) -> None:
         self._connections = connections
         self._gateway = gateway
@@ -76,26 +86,67 @@ class Fanout:
     def emitted(self, tenant: str, event: dict[str, Any]) -> None:
         task = task_of(event)
         seq = event.get("seq")
-        covered: set[str] = set()
-        jobs: list[tuple[Callable[..., object], tuple[Any, ...]]] = []
+        pool = self._executor()
         # Both lookups at once: they are on the path from append to arrival.
-        everything = self._executor().submit(self._connections.subscribers, tenant, ALL)
+        everything = pool.submit(self._connections.subscribers, tenant, ALL)
+        followers: list[dict[str, Any]] = []
         if task is not None:
-            kind, task_id = task
-            name = topic(kind, task_id)
-            for sub in self._connections.subscribers(tenant, name):
-                covered.add(sub["connection_id"])
-                if isinstance(seq, int) and kind in self._logs:
-                    jobs.append(
-                        (self._pump, (tenant, kind, task_id, sub["connection_id"], sub.get("delivered"), event))
-                    )
-                else:
-                    jobs.append((self.send, (sub["connection_id"], event)))
+            followers = self._connections.subscribers(tenant, topic(*task))
+        covered = {sub["connection_id"] for sub in followers}
+        sends = []
+        if task is None or not (isinstance(seq, int) and task[0] in self._logs):
+            sends = [pool.submit(self.send, sub["connection_id"], event) for sub in followers]
+            followers = []
         for sub in everything.result():
             if sub["connection_id"] not in covered:
                 covered.add(sub["connection_id"])
-                jobs.append((self.send, (sub["connection_id"], event)))
-        self._run(jobs)
+                sends.append(pool.submit(self.send, sub["connection_id"], event))
+        if task is not None and followers:
+            self._deliver(tenant, task[0], task[1], followers, event)
+        for sent in sends:
+            sent.result()
+
+    def _deliver(
+        self, tenant: str, kind: str, task_id: str, followers: list[dict[str, Any]], event: dict[str, Any]
+    ) -> None:
+        """`event` to every subscription of its task, by the protocol above, with its DynamoDB writes shared:
+        the subscriptions whose last event sent is the one before it are claimed in one transaction, sent to
+        at once, and let go in one transaction, then the log is read once for all of them. Any other (behind,
+        contended, or a send that failed) goes through its own pump."""
+        seq, name = int(event["seq"]), topic(kind, task_id)
+        ready = [sub for sub in followers if sub.get("delivered") == seq - 1]
+        behind = [sub for sub in followers if isinstance(sub.get("delivered"), int) and sub["delivered"] < seq - 1]
+        pool = self._executor()
+        alone = [
+            pool.submit(self._pump, tenant, kind, task_id, sub["connection_id"], sub["delivered"], event)
+            for sub in behind
+        ]
+        if ready:
+            owner, now = uuid.uuid4().hex, time.time()
+            claims = [(str(sub["connection_id"]), seq - 1) for sub in ready]
+            try:
+                refused = self._connections.claim_many(
+                    claims, name, seq=seq, owner=owner, lease_until=now + self._lease, now=now
+                )
+            except WriteContention:
+                refused = set(range(len(claims)))
+            for position in sorted(refused):
+                alone.append(pool.submit(self._pump, tenant, kind, task_id, claims[position][0], seq - 1, event))
+            claimed = [connection_id for position, (connection_id, _) in enumerate(claims) if position not in refused]
+            outcomes = list(pool.map(lambda connection_id: self.send(connection_id, event), claimed))
+            sent = [
+                connection_id for connection_id, outcome in zip(claimed, outcomes, strict=True) if outcome is Sent.OK
+            ]
+            for connection_id, outcome in zip(claimed, outcomes, strict=True):
+                if outcome is Sent.FAILED:
+                    self._connections.unclaim(connection_id, name, seq=seq, back_to=seq - 1, owner=owner)
+            if sent:
+                self._connections.release_many(sent, name, owner)
+                # Let go, then read: an event whose pump found our lease is in the log by now.
+                if self._logs[kind].events(tenant, task_id, seq, 1):
+                    alone += [pool.submit(self._pump, tenant, kind, task_id, c, seq, None) for c in sent]
+        for pumped in alone:
+            pumped.result()
 
     # --- for subscribe ---------------------------------------------------------------------------
     def catch_up(self, tenant: str, kind: str, task_id: str, connection_id: str, delivered: int) -> None:
@@ -112,7 +163,9 @@ class Fanout:
             return Sent.GONE
         except Exception:
             logger.exception("could not reach a connection", extra={"connection_id": connection_id})
+            add_metric(metric_names.PUSH_FAILURES, MetricUnit.Count, 1)
             return Sent.FAILED
+        add_metric(metric_names.PUSHES, MetricUnit.Count, 1)
         return Sent.OK
 
     # --- the delivery protocol (see the module docstring) ---------------------------------------
@@ -176,15 +229,6 @@ class Fanout:
                 return delivered, False, False
             delivered = seq
         return delivered, holding, True
-
-    def _run(self, jobs: list[tuple[Callable[..., object], tuple[Any, ...]]]) -> None:
-        if len(jobs) <= 1:
-            for function, args in jobs:
-                function(*args)
-            return
-        pool = self._executor()
-        for future in [pool.submit(function, *args) for function, args in jobs]:
-            future.result()
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:

@@ -15,11 +15,14 @@ from botocore.exceptions import ClientError
 
 from researcher_pro.core.aws import LazyClient
 
+# How many posts go out at once (the fan-out's pool), each on a connection the client keeps alive: so a
+# burst of posts opens no new connection, and none waits for one.
+POSTS_AT_ONCE = 16
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=1,
     read_timeout=3,
-    max_pool_connections=32,
+    max_pool_connections=POSTS_AT_ONCE,
 )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from researcher_pro.core import metric_names
 from researcher_pro.core.clock import now_rfc3339, rfc3339
 from researcher_pro.core.errors import Conflict, InvalidInput, NotFound
 from researcher_pro.core.ids import REPORT
@@ -106,7 +107,7 @@ class ReportService:
             TaskMessage(task_id=record["id"], tenant=tenant, kind="report", step="outline"),
             lambda: self._repo.set_due(tenant, record["id"], 0),  # due at once
         )
-        metrics.add_metric(name="ReportsStarted", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=metric_names.REPORTS_STARTED, unit=MetricUnit.Count, value=1)
         return self._report(record)
 
     def get(self, tenant: str, report_id: str) -> Report:

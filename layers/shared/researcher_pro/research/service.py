@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from researcher_pro.core import metric_names
 from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.errors import Conflict, InvalidInput, NotFound
 from researcher_pro.core.ids import RESEARCH
@@ -96,7 +97,7 @@ class ResearchService:
             TaskMessage(task_id=record["id"], tenant=tenant, kind="research", step="plan"),
             lambda: self._repo.set_due(tenant, record["id"], 0),  # due at once
         )
-        metrics.add_metric(name="RunsStarted", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=metric_names.RUNS_STARTED, unit=MetricUnit.Count, value=1)
         return self._resources.present(record)
 
     def _from_template(self, tenant: str, request: ResearchRequest) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from researcher_pro.core import metric_names
 from researcher_pro.core.clock import now_rfc3339
-from researcher_pro.core.observability import logger, metrics
+from researcher_pro.core.observability import add_metric, logger, metric_by
 from researcher_pro.realtime.sinks import EventSink, emit
 from researcher_pro.tasks.kinds import Outcome, TaskKind
 from researcher_pro.tasks.outbox import staged_writes
@@ -85,7 +86,9 @@ class TaskLifecycle:
             also=staged_writes(self.sinks, record, {**event, "seq": record["event_seq"] + 1}),
         )
         if finished:
-            metrics.add_metric(name=f"{self.kind.metric_prefix}{status.capitalize()}", unit=MetricUnit.Count, value=1)
+            add_metric(metric_names.task_ended(self.kind.metric_prefix, status), MetricUnit.Count, 1)
+            if error:
+                metric_by(metric_names.TASK_FAILURES, MetricUnit.Count, 1, Kind=self.kind.name, ErrorCode=error["code"])
             self.emit(record["tenant"], {**event, "seq": record["event_seq"] + 1})
         return finished
 

@@ -23,10 +23,11 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from researcher_pro.core import metric_names
 from researcher_pro.core.aws import WriteContention
 from researcher_pro.core.config import ModelPrice
 from researcher_pro.core.errors import BudgetExceeded
-from researcher_pro.core.observability import logger, metrics
+from researcher_pro.core.observability import add_metric, logger
 from researcher_pro.providers.base import (
     Answered,
     JsonSchemaCall,
@@ -162,6 +163,7 @@ class Meter:
         if cached is not None:
             self._serve_from_cache(key, cached)
             return cached.value
+        add_metric(metric_names.CACHE_MISSES, MetricUnit.Count, 1)
         price = self.prices.get(model, FALLBACK_PRICE)
         call = _CallSpend(self, price, cost_of(price, *estimate))
         started = time.monotonic()
@@ -171,16 +173,14 @@ class Meter:
             # What the provider answered is owed, whatever went wrong after.
             self._bill(call.answered, price, None, key)
             raise
-        metrics.add_metric(
-            name="ProviderLatency", unit=MetricUnit.Milliseconds, value=(time.monotonic() - started) * 1000
-        )
+        add_metric(metric_names.PROVIDER_LATENCY, MetricUnit.Milliseconds, (time.monotonic() - started) * 1000)
         self._bill(call.answered, price, data, key)
         return data
 
     def _serve_from_cache(self, key: str, cached: CachedReply) -> None:
         with self._lock:
             self.cache_hits += 1
-        metrics.add_metric(name="CacheHits", unit=MetricUnit.Count, value=1)
+        add_metric(metric_names.CACHE_HITS, MetricUnit.Count, 1)
         if cached.unbilled is not None:
             # Billed now, by whichever hit wins the entry's condition; a hit that loses just counts as a hit.
             billing = self.cache.billing(self.tenant, key)
@@ -194,9 +194,9 @@ class Meter:
         bill = bill_of(answered, price)
         with self._lock:
             self.calls += len(answered)
-        metrics.add_metric(name="InputTokens", unit=MetricUnit.Count, value=bill["input_tokens"])
-        metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=bill["output_tokens"])
-        metrics.add_metric(name="CostUSD", unit=MetricUnit.NoUnit, value=bill["cost_usd"])
+        add_metric(metric_names.INPUT_TOKENS, MetricUnit.Count, bill["input_tokens"])
+        add_metric(metric_names.OUTPUT_TOKENS, MetricUnit.Count, bill["output_tokens"])
+        add_metric(metric_names.COST_USD, MetricUnit.NoUnit, bill["cost_usd"])
         entry = self.cache.entry(self.tenant, key, data) if data is not None else None
         try:
             self.usage.record_usage(self.tenant, self.task_id, self.day, bill, also=[entry] if entry else [])

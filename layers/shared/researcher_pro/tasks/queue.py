@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from researcher_pro.core.aws import client
+from researcher_pro.core.config import invocation_trace_header
 from researcher_pro.core.observability import logger
 from researcher_pro.tasks.messages import TaskMessage
 
@@ -23,7 +24,13 @@ class TaskQueue:
         self._sqs = client("sqs")
 
     def send(self, message: TaskMessage) -> None:
-        self._sqs.send_message(QueueUrl=self._url, MessageBody=message.to_json())
+        """The message carries the sender's X-Ray trace header (SQS's AWSTraceHeader), so the step's trace links
+        to the request or step that queued it. It is set here rather than left to the X-Ray SDK's patching of
+        botocore: the API functions do without the SDK (see core/observability.py)."""
+        trace: dict[str, Any] = {}
+        if header := invocation_trace_header():
+            trace = {"MessageSystemAttributes": {"AWSTraceHeader": {"DataType": "String", "StringValue": header}}}
+        self._sqs.send_message(QueueUrl=self._url, MessageBody=message.to_json(), **trace)
 
     def backlog(self) -> int:
         """About how many messages wait to be received (SQS counts this approximately)."""

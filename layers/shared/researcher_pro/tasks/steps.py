@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from aws_lambda_powertools.metrics import MetricUnit
+
+from researcher_pro.core import metric_names
 from researcher_pro.core.aws import WriteContention
 from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.config import ModelPrice
 from researcher_pro.core.errors import OutOfTime, RetryStep, TaskFailure
-from researcher_pro.core.observability import logger
+from researcher_pro.core.observability import logger, metric_by
 from researcher_pro.tasks.lifecycle import TaskLifecycle
 from researcher_pro.tasks.messages import TaskMessage
 from researcher_pro.tasks.metering import Cache, DayBudget, Meter
@@ -104,6 +107,7 @@ class StepTask(ABC):
                 record, owner, receive_count, "internal_error", f"an internal error stopped the {self.kind}", error
             )
         elapsed_ms = round((time.monotonic() - started) * 1000)
+        metric_by(metric_names.STEP_DURATION, MetricUnit.Milliseconds, elapsed_ms, Kind=self.kind, Step=message.step)
         self._complete_step(record, message, result, meter, elapsed_ms)
         return "done"
 
