@@ -2,7 +2,8 @@
 
 The content follows the requested schema: plans with a brief; findings quoting the numbered sources it was
 shown, plus one citing a source it never saw and one whose quote its source does not contain (the pipeline
-must drop both, and count them); answer sections written by the extractive model with one invented source
+must drop both, and count them); reflections that always find a facet missing and propose one search
+never asked before (so a run goes on for all its rounds); answer sections written by the extractive model with one invented source
 marker each; and report sections that quote the last source's title (so a hostile title reaches the report
 through the model too).
 
@@ -25,7 +26,7 @@ from tests.fakes.extractive_model import ExtractiveModel
 from tests.fakes.server import FakeServer
 
 NEVER_RETRIEVED = 99
-SCRIPTED = frozenset({"ResearchPlan", "FindingsReport", "SectionText", "SectionDraft"})
+SCRIPTED = frozenset({"ResearchPlan", "FindingsReport", "ReflectionReport", "SectionText", "SectionDraft"})
 UNSUPPORTED_QUOTE = "A sentence that no source contains, quoted all the same."
 CHARS_PER_TOKEN = 4
 
@@ -125,6 +126,10 @@ class FakeOpenAI(FakeServer):
                 first = int(passages[0][0])
                 findings.append({"text": "A misquoted claim.", "citations": [first], "quote": UNSUPPORTED_QUOTE})
             return {"findings": findings}
+        if schema_name == "ReflectionReport":
+            question = re.search(r"^Question: (.*)$", user, flags=re.MULTILINE).group(1)  # type: ignore[union-attr]
+            asked = user.split("Queries so far:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+            return {"missing": ["aspect 1"], "follow_up_queries": [f"{question} (follow-up {len(asked)})"]}
         if schema_name == "SectionDraft":
             section = re.search(r"^Section: (.*)$", user, flags=re.MULTILINE).group(1)  # type: ignore[union-attr]
             sources = re.findall(r"^\[(\d+)\] (.*) \(", user, flags=re.MULTILINE)

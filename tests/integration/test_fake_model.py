@@ -131,7 +131,8 @@ def test_the_default_server_keeps_its_scripted_answers(fake_openai: FakeOpenAI) 
         findings: list[CitedFinding]
 
     report = parse(sdk(fake_openai), FindingsReport, "Question: q\n\nSources:\n[1] T (u)\ntext")
-    assert report.findings[-1].citations == [99]  # the scripted invented citation, for the pipeline to drop
+    # The scripted invented citation, for the pipeline to drop.
+    assert [99] in [finding.citations for finding in report.findings]
     # A schema it has no script for gets the faithful model.
     assert parse(sdk(fake_openai), Reflection, f"Question: {QUESTION}\n\nFindings:\n- A fact. [1]").done is True
 
@@ -139,7 +140,7 @@ def test_the_default_server_keeps_its_scripted_answers(fake_openai: FakeOpenAI) 
 def run(
     web: FakeWeb, search: FakePerplexity, model: FakeOpenAI, sub_questions: int, max_rounds: int
 ) -> tuple[list[str], int]:
-    """A plain research loop, the way issue 11 describes it, with page texts standing in for a reader."""
+    """A plain research loop (plan, then rounds of search, read, analyse and reflect), with page texts standing in for a reader."""
     client, searcher = sdk(model), Perplexity(api_key="pplx-test", base_url=search.url, max_retries=0)
     plan = parse(client, Plan, f"Query: {QUESTION}\n\nWrite exactly {sub_questions} sub-questions.")
     queries = [QUESTION, *plan.sub_questions]

@@ -375,12 +375,12 @@ def findings_by_section(
     sections: Sequence[Mapping[str, str]], findings: Sequence[dict[str, Any]]
 ) -> list[list[dict[str, Any]]]:
     """Each finding given to one section: the one whose title and instructions share the most terms with it
-    (the first of equals), and a finding no section names to the section given fewest so far. So every
-    finding reaches the answer once, and each section's call reads only its own findings."""
+    (the first of equals), and a finding no section names to the first section, the one a reader takes for
+    the overview: spread over the others it would stand under headings that say it is something it is not.
+    So every finding reaches the answer once, and each section's call reads only its own findings."""
     placed: list[list[dict[str, Any]]] = [[] for _ in sections]
     for finding, best in zip(findings, best_sections(sections, findings), strict=True):
-        target = best if best is not None else min(range(len(placed)), key=lambda i: (len(placed[i]), i))
-        placed[target].append(finding)
+        placed[best or 0].append(finding)
     return placed
 
 
