@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start, latency, realtime, soak, throughput
+from benchmarks import cold_start, depth, latency, realtime, soak, throughput
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -38,7 +38,9 @@ NOTES = (
     "realtime: fake model servers answering after 0.3 s, every connection subscribing to each run with after=0; "
     "a sample is an event's arrival at one client minus its ts (stamped just before the append's transaction), "
     "counted for events stamped after that client's subscription was acknowledged; the first run is not counted. "
-    "soak: see benchmarks/soak.py; every run started at once through the API, then polled until all ended."
+    "soak: see benchmarks/soak.py; every run started at once through the API, then polled until all ended. "
+    "depth: see benchmarks/depth.py; one run per depth on the stand-in web at 200 ms a call, the faithful "
+    "extractive model answering, then the deep run again."
 )
 SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
     "cold_start": cold_start.measure,
@@ -46,6 +48,7 @@ SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
     "worker_throughput": throughput.measure,
     "realtime": realtime.measure,
     "soak": soak.measure,
+    "depth": depth.measure,
 }
 
 
@@ -128,6 +131,22 @@ def summary(results: dict[str, Any]) -> list[str]:
         lines.append(
             f"  ledger: {ledger['answered']} answered, {ledger['billed']} billed, {ledger['unbilled']} unbilled; "
             f"faults injected {faults['faults_injected']}"
+        )
+    reading = results.get("depth")
+    if reading and "deep" in reading:
+        lines.append(f"Research depth, target {verdict(reading)}: {reading['target'].get('description', '')}")
+        for name in depth.DEPTHS:
+            figures = reading[name]
+            lines.append(
+                f"  {name:<8} {figures['rounds']} rounds ({figures['stop_reason']}), "
+                f"{figures['pages_read']:>2} pages read, "
+                f"{figures['page_sentences_to_model']:>4} page sentences in {figures['prompt_chars']:>7} prompt chars, "
+                f"{figures['provider_waits_on_critical_path']:>2} waits, {figures['wall_s']:5.2f} s, "
+                f"${figures['cost_usd']:.4f}, facts {figures['facts_recovered']}/{figures['facts']}"
+            )
+        lines.append(
+            f"  evidence per prompt char {reading['evidence_per_prompt_char_vs_gpt_researcher_deep']}x gpt-researcher "
+            f"deep's; a repeat made {reading['repeat_deep']['provider_calls']} provider calls"
         )
     for name in SECTIONS:
         if name in results and "error" in results[name]:

@@ -1,4 +1,6 @@
-"""The package installs on its own, with plain pip, into a fresh virtual environment (this needs PyPI)."""
+"""The package installs on its own into a fresh virtual environment, its dependencies resolved from its own
+metadata (this needs PyPI, or uv's cache of it). uv builds it through the same PEP 517 backend pip would, in
+seconds where pip takes minutes to fetch the same wheels again."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from tests.harness import ROOT
 pytestmark = pytest.mark.e2e
 
 
-def test_pip_installs_the_client_and_its_rp_command(tmp_path: Path) -> None:
+def test_the_client_installs_on_its_own_with_its_rp_command(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    uv = str(ROOT / ".tools" / "uv" / "bin" / "uv")
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
     installed = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", str(ROOT / "clients" / "python")],
+        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), str(ROOT / "clients" / "python")],
         capture_output=True,
         text=True,
         timeout=600,

@@ -48,7 +48,7 @@ def test_an_mcp_client_researches_with_progress_and_reads_the_answer_as_a_resour
             tools = {tool.name: tool for tool in (await mcp.list_tools()).tools}
             answer = await mcp.call_tool(
                 "research",
-                {"query": QUESTION, "depth": "quick", "sources": ["documents"]},
+                {"query": QUESTION, "depth": "quick", "sources": ["documents"], "max_rounds": 2},
                 progress_callback=on_progress,
             )
             resource = await mcp.read_resource(f"research://{(answer.structured_content or {})['id']}")
@@ -75,9 +75,10 @@ def test_an_mcp_client_researches_with_progress_and_reads_the_answer_as_a_resour
     cited = answer.structured_content
     assert cited["status"] == "succeeded" and "[1]" in cited["answer"]
     assert cited["sources"][0]["title"] == "Heat pump primer" and cited["resource"] == f"research://{cited['id']}"
-    # Progress as the run went: rising, ending at 100%, with the stage in the message.
+    # Progress as the run went: rising, ending at 100%, with the stage (and the round) in the message.
     assert [p[0] for p in progress] == sorted(p[0] for p in progress) and progress[-1][0] == 100
-    assert any(message and message.startswith("search:") for _, _, message in progress)
+    assert any(message and message.startswith("plan:") for _, _, message in progress)
+    assert any(message and message.startswith("search, round 1 of 2:") for _, _, message in progress)
 
     text = got["resource"].contents[0].text
     assert text.startswith(f"# {QUESTION}") and "[1] Heat pump primer" in text

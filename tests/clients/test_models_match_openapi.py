@@ -110,5 +110,5 @@ def test_each_request_field_can_be_sent(body: str) -> None:
 
 
 def test_a_field_the_server_adds_later_is_kept_not_refused() -> None:
-    source = models.Source.model_validate({"n": 1, "url": "https://a.example", "title": "A", "read": True})
-    assert source.model_extra == {"read": True}
+    source = models.Source.model_validate({"n": 1, "url": "https://a.example", "title": "A", "language": "en"})
+    assert source.model_extra == {"language": "en"}

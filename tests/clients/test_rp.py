@@ -90,7 +90,7 @@ def test_exit_status_and_one_line_errors(offline_cloud: Cloud) -> None:
 
 def test_a_failed_run_exits_1_with_its_error(online_cloud: Cloud, fakes: Fakes) -> None:
     _, perplexity = fakes
-    perplexity.failed_runs = 10
+    perplexity.fail_next(400)  # Perplexity refuses the search: the run fails, not retried
     result = rp(online_cloud, "research", unique("Rejected question"), "--depth", "quick")
     assert result.returncode == 1
     assert " failed: provider_rejected: " in one_line_error(result)

@@ -59,6 +59,12 @@ def test_large_documents_round_trip_through_s3(offline_cloud: Cloud) -> None:
     assert fetched["text"] == text and fetched["size_bytes"] == len(text)
 
 
+SUMMARY_SCHEMA = {
+    "type": "object",
+    "properties": {"summary": {"type": "string"}},
+    "required": ["summary"],
+    "additionalProperties": False,
+}
 BAD_RESEARCH: list[tuple[str, Any, int, str]] = [
     ("empty body", b"", 422, "body"),
     ("bad JSON", b'{"query": ', 400, "body"),
@@ -82,6 +88,12 @@ BAD_RESEARCH: list[tuple[str, Any, int, str]] = [
     ("query and template", {"query": "ok", "template_id": "builtin-market-overview"}, 422, "body"),
     ("variables without template", {"query": "ok", "variables": {"a": "b"}}, 422, "body"),
     ("template id of the wrong shape", {"template_id": "../etc"}, 422, "body.template_id"),
+    ("no rounds", {"query": "ok", "max_rounds": 0}, 422, "body.max_rounds"),
+    ("too many rounds", {"query": "ok", "max_rounds": 9}, 422, "body.max_rounds"),
+    ("too short a duration", {"query": "ok", "max_duration_s": 5}, 422, "body.max_duration_s"),
+    ("output schema not a schema", {"query": "ok", "output_schema": {"type": "thing"}}, 422, "body.output_schema"),
+    # A valid schema, but a structured answer needs a model, and this service runs offline.
+    ("output schema offline", {"query": "ok", "output_schema": SUMMARY_SCHEMA}, 422, "body.output_schema"),
     ("oversized body", {"query": "x" * (3 * 1024 * 1024)}, 413, ""),
 ]
 

@@ -33,6 +33,9 @@ The first rule that matches wins:
    -> Markdown built only from the given findings, each followed by its own [n] markers; sections get
    the findings that share terms with their title (the titles come from the prompt's `## Title` lines,
    a `Section:` line, or the brief's facets).
+5. structure: exactly the properties `data` and `citations` -> `data` filled from the findings by each
+   top-level field's type, `citations` the sources of the findings each field used.
+
 Anything else is filled by type (strings with the topic, numbers 0, booleans false, arrays empty, nullable
 values null); a schema with none of the properties above raises, like a test that forgot to script it.
 
@@ -201,6 +204,8 @@ class ExtractiveModel:
             return self._plan(root, prompt)
         if {"answer", "sections", "outline", "paragraphs", "bullets", "body", "markdown", "content"} & set(props):
             return self._write(root, prompt)
+        if set(props) == {"data", "citations"}:
+            return self._structure(root, props, prompt)
         raise SchemaError(f"no extract/reflect/plan/write property in {sorted(props)}")
 
     # --- extract -------------------------------------------------------------------------------------------
@@ -492,6 +497,37 @@ class ExtractiveModel:
                 for v in values
             ]
         return list(values)
+
+    # --- structure -----------------------------------------------------------------------------------------
+
+    def _structure(self, root: dict[str, Any], props: dict[str, Any], prompt: Prompt) -> dict[str, Any]:
+        """`data` filled from the findings by each top-level field's type, and `citations` naming, per field, the
+        sources of the findings it used: text and lists of text take the findings' own words, a number the
+        first figure a finding states, a boolean whether there are findings at all."""
+        data_schema = _resolve(root, props["data"])
+        findings = [f for f in prompt.findings if f.text]
+        data: dict[str, Any] = {}
+        citations: dict[str, list[int]] = {}
+        for name, declared in _properties(root, data_schema).items():
+            prop = _resolve(root, _non_null(root, declared))
+            kind, used = _type(prop), findings
+            if kind == "string" and "enum" not in prop:
+                value: Any = " ".join(f.text for f in findings[:3]) or prompt.core
+                used = findings[:3]
+            elif kind == "array" and _type(_resolve(root, prop.get("items", {}))) == "string":
+                used = findings[: _max_items(prop, len(findings))]
+                value = [f.text for f in used]
+            elif kind in {"integer", "number"}:
+                stated = [(f, m) for f in findings if (m := re.search(r"-?\d+(?:\.\d+)?", f.text))]
+                used = [stated[0][0]] if stated else []
+                value = (int if kind == "integer" else float)(float(stated[0][1].group())) if stated else 0
+            elif kind == "boolean":
+                value = bool(findings)
+            else:
+                value, used = self._fill(root, prop, prompt, {}), []
+            data[name] = value
+            citations[name] = sorted({n for f in used for n in f.markers})
+        return {"data": data, "citations": citations}
 
     def _fill(self, root: dict[str, Any], schema: dict[str, Any], prompt: Prompt, given: dict[str, Any]) -> Any:
         """A value of `schema`: the `given` producers for named properties, defaults by type for the rest."""

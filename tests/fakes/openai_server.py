@@ -3,9 +3,9 @@
 The content follows the requested schema: plans with a brief; findings quoting the numbered sources it was
 shown, plus one citing a source it never saw and one whose quote its source does not contain (the pipeline
 must drop both, and count them); reflections that always find a facet missing and propose one search
-never asked before (so a run goes on for all its rounds); answer sections written by the extractive model with one invented source
-marker each; and report sections that quote the last source's title (so a hostile title reaches the report
-through the model too).
+never asked before (so a run goes on for all its rounds); answer sections written by the extractive model
+with one invented source marker each; and report sections that quote the last source's title (so a
+hostile title reaches the report through the model too).
 
 `FakeOpenAI(faithful=True)` answers every research schema with the faithful extractive model of
 tests/fakes/extractive_model.py instead (no invented citations); so does the default server for schema

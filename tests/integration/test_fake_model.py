@@ -140,7 +140,8 @@ def test_the_default_server_keeps_its_scripted_answers(fake_openai: FakeOpenAI) 
 def run(
     web: FakeWeb, search: FakePerplexity, model: FakeOpenAI, sub_questions: int, max_rounds: int
 ) -> tuple[list[str], int]:
-    """A plain research loop (plan, then rounds of search, read, analyse and reflect), with page texts standing in for a reader."""
+    """A plain research loop (plan, then rounds of search, read, analyse and reflect), with page texts
+    standing in for a reader."""
     client, searcher = sdk(model), Perplexity(api_key="pplx-test", base_url=search.url, max_retries=0)
     plan = parse(client, Plan, f"Query: {QUESTION}\n\nWrite exactly {sub_questions} sub-questions.")
     queries = [QUESTION, *plan.sub_questions]

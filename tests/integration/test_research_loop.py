@@ -278,3 +278,39 @@ def test_a_budget_too_small_for_any_answer_fails_the_run(online: None) -> None:
     done = research(name, research_id)
     assert done["status"] == "failed" and done["error"]["code"] == "budget_exceeded"
     assert done["usage"]["cost_usd"] <= 0.001
+
+
+# --- a structured answer -------------------------------------------------------------------------------------
+OUTPUT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "summary": {"type": "string"},
+        "key_facts": {"type": "array", "items": {"type": "string"}, "maxItems": 5},
+        "confident": {"type": "boolean"},
+    },
+    "required": ["summary", "key_facts", "confident"],
+    "additionalProperties": False,
+}
+
+
+def test_an_output_schema_gets_an_object_valid_against_it_with_the_sources_of_each_field(
+    online: None, faithful_openai: FakeOpenAI
+) -> None:
+    import jsonschema
+
+    worker, name = load_function("task_worker"), tenant()
+    research_id = start(name, query=QUESTION, depth="quick", output_schema=OUTPUT_SCHEMA)
+    run(worker, name, research_id)
+    done = research(name, research_id)
+    assert done["status"] == "succeeded", done["error"]
+    assert done["output_schema"] == OUTPUT_SCHEMA
+    jsonschema.validate(done["structured"], OUTPUT_SCHEMA)
+    assert done["structured"]["summary"] and done["structured"]["key_facts"]
+    numbers = {s["n"] for s in done["sources"]}
+    assert set(done["structured_citations"]) == set(OUTPUT_SCHEMA["properties"])
+    assert all(set(cited) <= numbers for cited in done["structured_citations"].values())
+    assert any(done["structured_citations"].values())
+    # One more call than a run without a schema, paid for like the others.
+    names = [c["body"]["response_format"]["json_schema"]["name"] for c in faithful_openai.calls()]
+    assert names.count("ResearchOutput") == 1
+    assert done["usage"]["model_calls"] == len(faithful_openai.calls()) + 1  # and one search request

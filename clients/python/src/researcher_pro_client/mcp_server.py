@@ -26,6 +26,7 @@ from researcher_pro_client.models import (
     Document,
     DocumentTitle,
     Domains,
+    MaxRounds,
     Query,
     Recency,
     ReportFormat,
@@ -145,6 +146,7 @@ def _research_tools(server: MCPServer, api: Callable[[], AsyncClient]) -> None:
         max_cost_usd: float | None,
         template_id: str | None,
         variables: dict[str, Any] | None,
+        max_rounds: int | None,
     ) -> Research:
         if (query is None) == (template_id is None):
             raise ToolError("give either query or template_id (with its variables)")
@@ -158,6 +160,7 @@ def _research_tools(server: MCPServer, api: Callable[[], AsyncClient]) -> None:
                 max_cost_usd=max_cost_usd,
                 template_id=template_id,
                 variables=variables,
+                max_rounds=max_rounds,
             )
         )
 
@@ -172,15 +175,18 @@ def _research_tools(server: MCPServer, api: Callable[[], AsyncClient]) -> None:
         max_cost_usd: CostCap | None = None,
         template_id: TemplateId | None = None,
         variables: Variables | None = None,
+        max_rounds: MaxRounds | None = None,
     ) -> CitedAnswer:
         """Research a question and return the cited answer with its numbered sources. Sends progress as the
-        run plans, searches, reads and writes. sources: ["web"] (default), ["documents"] or both."""
-        started = await start(query, depth, sources, recency, domains, max_cost_usd, template_id, variables)
+        run plans, then searches, reads, analyses and reflects round by round, then writes. sources: ["web"]
+        (default), ["documents"] or both. max_rounds: rounds at most (default: the depth's, 1, 2 or 4)."""
+        started = await start(query, depth, sources, recency, domains, max_cost_usd, template_id, variables, max_rounds)
         await ctx.report_progress(0, 100, f"Started {started.id}")
 
         async def follow() -> Research:
             async for event in api().research.events(started.id):
-                await ctx.report_progress(round(event.progress * 100, 1), 100, f"{event.stage}: {event.message}")
+                where = f"{event.stage}, round {event.round} of {event.of}" if event.round else f"{event.stage}"
+                await ctx.report_progress(round(event.progress * 100, 1), 100, f"{where}: {event.message}")
             return await api().research.wait(started.id, timeout=RESEARCH_WAIT_SECONDS)
 
         return cited(await _api(follow))
@@ -195,9 +201,10 @@ def _research_tools(server: MCPServer, api: Callable[[], AsyncClient]) -> None:
         max_cost_usd: CostCap | None = None,
         template_id: TemplateId | None = None,
         variables: Variables | None = None,
+        max_rounds: MaxRounds | None = None,
     ) -> Started:
         """Start a research run and return its id at once; read it later with get_research."""
-        started = await start(query, depth, sources, recency, domains, max_cost_usd, template_id, variables)
+        started = await start(query, depth, sources, recency, domains, max_cost_usd, template_id, variables, max_rounds)
         return Started(id=started.id, status=started.status, resource=f"research://{started.id}")
 
     @server.tool()

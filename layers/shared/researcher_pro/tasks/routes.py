@@ -86,6 +86,8 @@ def add_task_routes(router: APIRouter, service: Callable[[], TaskService], route
     @router.get(
         f"/{{{id_name}}}/events",
         response_model=routes.event_page,
+        # Each event exactly as it was pushed over the WebSocket: a field it did not carry is left out, not null.
+        response_model_exclude_unset=True,
         summary="The ordered progress log, for catching up",
         name=f"{routes.noun}_events",
     )
