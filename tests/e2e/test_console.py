@@ -1,18 +1,19 @@
 """The console page (GET /console) in headless Chromium against the local cloud: a run followed live over the
-WebSocket API, its answer rendered from Markdown, its sources as links, and hostile text from sources and
-models shown as text, never run."""
+WebSocket API through its rounds, its answer rendered from Markdown, its sources as links that say which pages
+were read, and hostile text from sources and models shown as text, never run."""
 
 from __future__ import annotations
 
-import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from researcher_pro.realtime.connections import ConnectionRepository
+from researcher_pro.core.clock import now_rfc3339
+from researcher_pro.providers.reader import Page
+from researcher_pro.research.pages import PageStore
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
@@ -23,15 +24,32 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
+from tests.fakes.web import FakeWeb
 from tests.harness import Cloud
 
 pytestmark = pytest.mark.e2e
 
 Fakes = tuple[FakeOpenAI, FakePerplexity]
 TENANT = "console"
-CONNECTIONS_TABLE = "researcher-pro-local-ConnectionsTable"
+DATA_TABLE = "researcher-pro-local-DataTable"
+ARTIFACTS_BUCKET = "researcher-pro-local-artifactsbucket"
 WAIT = 60
 FINISHED = ("succeeded", "failed", "cancelled")
+# What the progress bar calls each stage, and why a finished run stopped looking (its `stop_reason`).
+STAGES = {
+    "plan": "Planning",
+    "search": "Searching",
+    "read": "Reading pages",
+    "analyze": "Analysing",
+    "reflect": "Reflecting",
+}
+STOPS = {
+    "complete": "nothing left to look for",
+    "rounds": "round limit reached",
+    "budget": "budget reached",
+    "deadline": "time limit reached",
+}
+MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "text": "text/plain"}
 
 FORMATTED = (
     "### What it means\n\n"
@@ -108,9 +126,11 @@ def open_console(browser: WebDriver, cloud: Cloud, key: str) -> None:
     field.send_keys(key, Keys.ENTER)
 
 
-def start_in_page(browser: WebDriver, query: str) -> str:
+def start_in_page(browser: WebDriver, query: str, depth: str = "quick", documents: bool = False) -> str:
     browser.find_element(By.ID, "query").send_keys(query)
-    Select(browser.find_element(By.ID, "depth")).select_by_value("quick")
+    Select(browser.find_element(By.ID, "depth")).select_by_value(depth)
+    if documents:
+        browser.find_element(By.CSS_SELECTOR, 'input[name="sources"][value="documents"]').click()
     browser.find_element(By.ID, "start").click()
     WebDriverWait(browser, WAIT).until(lambda b: b.find_element(By.ID, "research-id").get_attribute("value"))
     return str(browser.find_element(By.ID, "research-id").get_attribute("value"))
@@ -131,55 +151,105 @@ def page_errors(browser: WebDriver) -> list[dict[str, Any]]:
     return [entry for entry in browser.get_log("browser") if entry["source"] != "network"]
 
 
-def test_a_run_started_in_the_console_moves_its_progress_bar_then_reads_as_formatted_text_with_linked_sources(
-    online_cloud: Cloud, fakes: Fakes, browser: WebDriver, key: str, tmp_path: Path
+def remember_pages_read(cloud: Cloud, web: FakeWeb) -> None:
+    """The stand-in web's articles in the tenant's page cache, as an earlier run that read them leaves them: a
+    run counts a cached page as read without fetching it again. This cloud may not fetch pages on loopback,
+    where the stand-in web is; the members' area is left out, as its robots.txt keeps readers out of it."""
+    pages = PageStore(DATA_TABLE, ARTIFACTS_BUCKET, 3600, db=cloud.aws("dynamodb"), s3=cloud.aws("s3"))
+    for document in web.search_documents():
+        article = web.article(document.url)
+        if article is not None and not article.path.startswith("/members/"):
+            page = Page(
+                document.url, document.url, article.title, article.text, MEDIA_TYPES[article.kind], now_rfc3339()
+            )
+            pages.put(TENANT, document.url, page)
+
+
+def progress_label(event: dict[str, Any]) -> str:
+    """What the progress bar says for a progress event: its stage, its round if it has one, and how far."""
+    where = f" · round {event['round']} of {event['of']}" if event["round"] else ""
+    return f"{STAGES[event['stage']]}{where} · {round(event['progress'] * 100)}%"
+
+
+def test_a_run_is_followed_round_by_round_then_reads_as_formatted_text_with_linked_sources_marked_read(
+    online_cloud: Cloud, fakes: Fakes, fake_web: FakeWeb, browser: WebDriver, key: str, tmp_path: Path
 ) -> None:
     openai, perplexity = fakes
     perplexity.script.delay = 0.3
     openai.answer_appendix = FORMATTED
+    http = online_cloud.client(key)
+    remember_pages_read(online_cloud, fake_web)
+    notes = {"title": "Winter notes", "text": "Our heat pumps cope with winter: they kept the house warm at -20 °C."}
+    assert http.post("/v1/documents", json=notes).status_code == 201
     query = "How do <b>heat pumps</b> cope with winter?"
     open_console(browser, online_cloud, key)
     browser.execute_script(RECORD_PROGRESS)
-    research_id = start_in_page(browser, query)
+    research_id = start_in_page(browser, query, depth="standard", documents=True)
     assert wait_until_finished(browser) == "succeeded"
 
-    http = online_cloud.client(key)
     research = http.get(f"/v1/research/{research_id}").json()
     log = http.get(f"/v1/research/{research_id}/events").json()["items"]
     steps = [e for e in log if e["type"] == "research.progress"]
+    # The bar moved with every step of the loop, labelled with the step's stage and its round, then completed.
     seen = browser.execute_script("return window.__progress")
     assert [value for value, _ in seen] == [0] + [round(e["progress"] * 100) for e in steps] + [100]
-    stages = ("Planning", "Searching", "Analysing")
-    assert [label for _, label in seen][1:] == [
-        *(f"{stage} · {round(e['progress'] * 100)}%" for stage, e in zip(stages, steps, strict=True)),
-        "Complete · 100%",
+    labels = [label for _, label in seen][1:]
+    assert labels == [progress_label(e) for e in steps] + ["Complete · 100%"]
+    # A standard run may take 2 rounds: the first one searches, reads pages, analyses and reflects.
+    assert [label.rsplit(" · ", 1)[0] for label in labels[:5]] == [
+        "Planning",
+        "Searching · round 1 of 2",
+        "Reading pages · round 1 of 2",
+        "Analysing · round 1 of 2",
+        "Reflecting · round 1 of 2",
     ]
     logged = [item.get_attribute("data-seq") for item in browser.find_elements(By.CSS_SELECTOR, "#events li")]
     assert logged == [str(e["seq"]) for e in log]
+    rounds = f"{research['rounds']} round{'' if research['rounds'] == 1 else 's'}"
+    assert text_of(browser, "run-details").startswith(f"standard · {rounds}, {STOPS[research['stop_reason']]} · ")
 
+    # The answer: its sections as headings, then the Markdown the model ended it with, as formatted text.
     answer = browser.find_element(By.ID, "answer")
-    assert [h.text for h in answer.find_elements(By.CSS_SELECTOR, "h2, h3")] == ["Answer", "What it means"]
-    assert [s.text for s in answer.find_elements(By.TAG_NAME, "strong")] == ["Heat pumps"]
-    assert [s.text for s in answer.find_elements(By.TAG_NAME, "em")] == ["drops"]
-    assert len(answer.find_elements(By.CSS_SELECTOR, "ul > li")) == 2
+    sections = re.findall(r"^## (.+)$", research["answer"], flags=re.MULTILINE)
+    assert sections and [h.text for h in answer.find_elements(By.CSS_SELECTOR, "h2, h3")] == [
+        *sections,
+        "What it means",
+    ]
+    assert "Heat pumps" in [s.text for s in answer.find_elements(By.TAG_NAME, "strong")]
+    assert "drops" in [s.text for s in answer.find_elements(By.TAG_NAME, "em")]
+    assert "keep working in the cold" in answer.find_element(By.CSS_SELECTOR, "ul > li").text
     guide = answer.find_element(By.LINK_TEXT, "the agency's guide")
     assert guide.get_attribute("href") == "https://example.org/guide"
     assert (guide.get_attribute("target"), guide.get_attribute("rel")) == ("_blank", "noopener noreferrer")
-    assert "**" not in answer.text and "###" not in answer.text
+    assert "**" not in answer.text and "##" not in answer.text
 
-    # Every [n] marker of the answer links to its numbered source; the sources are links with their titles.
+    # Every [n] marker of the answer links to its numbered source; the sources are links with their titles, each
+    # web page marked read or not, and the tenant's document as theirs.
     cited = [a.get_attribute("href").rsplit("#", 1)[1] for a in answer.find_elements(By.CSS_SELECTOR, ".cite a")]
     assert cited and set(cited) <= {f"source-{s['n']}" for s in research["sources"]}
     assert "source-1" in cited and "source-3" in cited
     for source in research["sources"]:
-        link = browser.find_element(By.CSS_SELECTOR, f"#source-{source['n']} a.source-title")
-        assert link.text == source["title"]
-        assert link.get_attribute("href").lower().rstrip("/") == source["url"].lower().rstrip("/")
+        item = browser.find_element(By.ID, f"source-{source['n']}")
+        title = item.find_element(By.CLASS_NAME, "source-title")
+        marks = [mark.text for mark in item.find_elements(By.CLASS_NAME, "read")]
+        assert title.text == source["title"]
+        if source["origin"] == "documents":
+            assert (title.tag_name, marks) == ("span", []) and "your document" in item.text
+        else:
+            assert title.get_attribute("href").lower().rstrip("/") == source["url"].lower().rstrip("/")
+            assert marks == ["✓ page read" if source["read"] else "snippet only"]
+    web = [s for s in research["sources"] if s["origin"] == "web"]
+    read = [s for s in web if s["read"]]
+    assert read and len(read) < len(web) and research["pages_read"] == len(read)
+    assert any(s["origin"] == "documents" and s["title"] == notes["title"] for s in research["sources"])
+    assert text_of(browser, "sources-note") == f"{len(read)} of {len(web)} web pages read"
+
     usage, spent = text_of(browser, "usage"), research["usage"]
     assert f"${spent['cost_usd']:.4f}" in usage and f"{spent['model_calls']} model calls" in usage
 
     recent = browser.find_element(By.CSS_SELECTOR, f'#recent-list button[data-id="{research_id}"]')
     assert recent.find_element(By.CLASS_NAME, "run-item-query").text == query  # the markup is not parsed
+    assert recent.find_element(By.CLASS_NAME, "run-item-meta").text.startswith("succeeded · standard · ")
     assert text_of(browser, "run-query") == query
 
     for width in (1280, 420):
@@ -192,46 +262,21 @@ def test_a_run_started_in_the_console_moves_its_progress_bar_then_reads_as_forma
     assert page_errors(browser) == []
 
 
-def test_progress_shows_the_round_of_an_iterative_run_and_a_run_can_be_cancelled(
-    online_cloud: Cloud, fakes: Fakes, browser: WebDriver, key: str
-) -> None:
+def test_a_run_can_be_cancelled_while_it_runs(online_cloud: Cloud, fakes: Fakes, browser: WebDriver, key: str) -> None:
     _, perplexity = fakes
-    perplexity.script.delay = 3.0  # the search takes this long: time to push a round's event before its own
+    perplexity.script.delay = 3.0  # the search takes this long: time to cancel the run while it searches
     open_console(browser, online_cloud, key)
     research_id = start_in_page(browser, "What do cold-climate heat pumps cost?")
-    WebDriverWait(browser, WAIT).until(lambda b: text_of(b, "progress-label").startswith("Planning"))
-
-    # An iterative run's progress event, pushed to the page's connection as the fan-out pushes every event.
-    connections = ConnectionRepository(CONNECTIONS_TABLE, db=online_cloud.aws("dynamodb"))
-    (subscription,) = connections.subscribers(TENANT, f"research:{research_id}")
-    round_event = {
-        "type": "research.progress",
-        "seq": 2,
-        "research_id": research_id,
-        "stage": "read",
-        "progress": 0.46,
-        "round": 2,
-        "of": 4,
-        "message": "Reading 6 pages",
-        "data": {},
-        "ts": "2026-11-30T10:00:00.000Z",
-    }
-    management = boto3.client(
-        "apigatewaymanagementapi",
-        endpoint_url=online_cloud.ws_url.replace("ws://", "http://"),
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    management.post_to_connection(ConnectionId=subscription["connection_id"], Data=json.dumps(round_event).encode())
-    WebDriverWait(browser, 10).until(lambda b: text_of(b, "progress-label") == "Round 2 of 4 · reading pages · 46%")
-    assert browser.find_element(By.ID, "progress").get_attribute("aria-valuenow") == "46"
-    assert "Reading 6 pages" in text_of(browser, "progress-message")
+    WebDriverWait(browser, WAIT).until(lambda b: text_of(b, "progress-label").startswith("Planning · "))
+    assert browser.find_element(By.ID, "cancel").is_displayed()
 
     browser.find_element(By.ID, "cancel").click()
     assert wait_until_finished(browser) == "cancelled"
-    assert text_of(browser, "progress-label").startswith("Cancelled")
-    assert online_cloud.client(key).get(f"/v1/research/{research_id}").json()["status"] == "cancelled"
+    research = online_cloud.client(key).get(f"/v1/research/{research_id}").json()
+    assert research["status"] == "cancelled"
+    assert text_of(browser, "progress-label") == (
+        f"Cancelled while {STAGES[research['stage']].lower()} · {round(research['progress'] * 100)}%"
+    )
     assert not browser.find_element(By.ID, "cancel").is_displayed()
     assert page_errors(browser) == []
 
@@ -305,24 +350,28 @@ def test_the_key_is_kept_for_the_tab_and_problems_are_shown_as_the_api_states_th
     assert problem.startswith(f"{invalid.json()['title']} (422){invalid.json()['detail']}")
     assert all(f"{error['field']}: {error['message']}" in problem for error in invalid.json()["errors"])
 
-    # An upload as multipart/form-data: the document is listed, or the API's problem is shown as it states it.
+    # An upload as multipart/form-data: the document is listed with what it is; a file the API refuses is shown
+    # with its problem as the API states it.
     primer = tmp_path / "primer.md"
     primer.write_text("# Heat pumps\n\nHeat pumps move heat rather than generating it.\n", encoding="utf-8")
-    with primer.open("rb") as file:
-        expected = online_cloud.client(key).post(
-            "/v1/documents", files={"file": ("primer.md", file, "text/markdown")}, data={"title": "Primer"}
-        )
     browser.find_element(By.ID, "document-file").send_keys(str(primer))
     browser.find_element(By.ID, "document-title").send_keys("Primer")
     browser.find_element(By.ID, "upload-button").click()
-    if expected.status_code == 201:
-        WebDriverWait(browser, WAIT).until(lambda b: "Uploaded “Primer”." in text_of(b, "documents-note"))
-        titles = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#documents-list .document-title")]
-        assert titles.count("Primer") == 2  # the one uploaded here, and the same request's above
-    else:
-        assert 400 <= expected.status_code < 500, expected.text
-        WebDriverWait(browser, WAIT).until(lambda b: b.find_element(By.ID, "documents-problem").is_displayed())
-        detail = expected.json()
-        shown = text_of(browser, "documents-problem")
-        assert shown.startswith(f"{detail['title']} ({expected.status_code}){detail['detail']}")
+    WebDriverWait(browser, WAIT).until(lambda b: "Uploaded “Primer”." in text_of(b, "documents-note"))
+    (uploaded,) = [d for d in online_cloud.client(key).get("/v1/documents").json()["items"] if d["title"] == "Primer"]
+    assert (uploaded["status"], uploaded["kind"]) == ("ready", "markdown")
+    listed = browser.find_elements(By.CSS_SELECTOR, "#documents-list li")
+    (entry,) = [item for item in listed if item.find_element(By.CLASS_NAME, "document-title").text == "Primer"]
+    assert entry.find_element(By.CLASS_NAME, "note").text.startswith("markdown · ")
+
+    picture = tmp_path / "diagram.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    with picture.open("rb") as file:
+        refused = online_cloud.client(key).post("/v1/documents", files={"file": ("diagram.png", file, "image/png")})
+    assert refused.status_code == 415
+    browser.find_element(By.ID, "document-file").send_keys(str(picture))
+    browser.find_element(By.ID, "upload-button").click()
+    WebDriverWait(browser, WAIT).until(lambda b: b.find_element(By.ID, "documents-problem").is_displayed())
+    problem = refused.json()
+    assert text_of(browser, "documents-problem") == f"{problem['title']} (415){problem['detail']}"
     assert page_errors(browser) == []

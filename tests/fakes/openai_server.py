@@ -44,7 +44,8 @@ class FakeOpenAI(FakeServer):
         self.faithful = faithful
         self.model = ExtractiveModel()
         self.slow_when: tuple[str, float] | None = None  # (text in the user message, seconds to wait)
-        self.answer_appendix = ""  # Markdown the scripted research answer ends with (formatting, hostile text)
+        # Markdown the scripted research answer ends with (formatting, hostile text): its last section's body does.
+        self.answer_appendix = ""
 
     def reset(self) -> None:
         super().reset()
@@ -70,7 +71,10 @@ class FakeOpenAI(FakeServer):
                 content, finish_reason = content[: limit * CHARS_PER_TOKEN], "length"
         elif schema["name"] == "SectionText":
             body_text = str(self.model.respond(schema["schema"], body["messages"])["body"])
-            content = json.dumps({"body": f"{body_text} A claim with an invented source [{NEVER_RETRIEVED}]."})
+            section_text = f"{body_text} A claim with an invented source [{NEVER_RETRIEVED}]."
+            if self.answer_appendix and is_last_section(user):
+                section_text += f"\n\n{self.answer_appendix}"
+            content = json.dumps({"body": section_text})
         else:
             content = json.dumps(self.content_for(schema["name"], user))
         prompt_tokens = sum(len(str(m["content"])) for m in body["messages"]) // CHARS_PER_TOKEN
@@ -140,3 +144,12 @@ class FakeOpenAI(FakeServer):
                 "bullets": cited,
             }
         raise AssertionError(f"unexpected schema {schema_name}")
+
+
+def is_last_section(user: str) -> bool:
+    """Whether a section's prompt asks for its outline's last section (each section has a call of its own)."""
+    section = re.search(r"^Section: (.*)$", user, flags=re.MULTILINE)
+    outline = re.search(r"^Outline:\n((?:- .*\n?)+)", user, flags=re.MULTILINE)
+    if section is None or outline is None:
+        return False
+    return outline.group(1).splitlines()[-1] == f"- {section.group(1)}"

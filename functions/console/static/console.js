@@ -45,17 +45,31 @@
 
   const wholeNumber = (value) => (Number.isInteger(value) && value > 0 ? value : null);
 
-  /* "Round 2 of 4 · reading pages · 46%"; runs without rounds (and older runs) have no round part. */
+  /* "Reading pages · round 1 of 2 · 33%": the stage the event reports, and its round for the steps of a
+     round (searching, reading pages, analysing, reflecting); planning has none. */
   function progressLabel(event) {
-    const data = event.data && typeof event.data === "object" ? event.data : {};
-    const round = wholeNumber(event.round ?? data.round);
-    const of = wholeNumber(event.of ?? data.of);
-    const parts = [];
-    if (round) parts.push(of ? `Round ${round} of ${of}` : `Round ${round}`);
-    const stage = STAGES[event.stage] || text(event.stage);
-    if (stage) parts.push(stage);
+    const round = wholeNumber(event.round);
+    const of = wholeNumber(event.of);
+    const parts = [STAGES[event.stage] || text(event.stage)];
+    if (round) parts.push(of ? `round ${round} of ${of}` : `round ${round}`);
     parts.push(`${percent(event.progress)}%`);
-    return capitalised(parts.join(" · "));
+    return capitalised(parts.filter(Boolean).join(" · "));
+  }
+
+  /* Why a run stopped looking for more, as `stop_reason` says. */
+  const STOPS = {
+    complete: "nothing left to look for",
+    rounds: "round limit reached",
+    budget: "budget reached",
+    deadline: "time limit reached",
+  };
+
+  /* "2 rounds, round limit reached": how long a finished run looked. */
+  function roundsDone(research) {
+    const rounds = wholeNumber(research.rounds);
+    if (!rounds) return "";
+    const stop = STOPS[research.stop_reason];
+    return `${rounds} round${rounds === 1 ? "" : "s"}${stop ? `, ${stop}` : ""}`;
   }
 
   function money(usd) {
@@ -219,6 +233,9 @@
     $("answer").replaceChildren(fragment);
   }
 
+  /* A web source's page is read, or only its search snippet used; a document's text is always whole. */
+  const fromWeb = (source) => source.origin !== "documents";
+
   function renderSources(sources) {
     $("sources").replaceChildren(
       ...[...sources.values()].map((source) => {
@@ -227,14 +244,13 @@
         const heading = url
           ? el("a", { class: "source-title", href: url, target: "_blank", rel: "noopener noreferrer" }, title)
           : el("span", { class: "source-title" }, title);
-        const about = [source.origin === "documents" ? "your document" : url ? new URL(url).host : ""];
+        const about = [fromWeb(source) ? (url ? new URL(url).host : "") : "your document"];
         if (source.published_at) about.push(day(source.published_at));
-        const read =
-          source.read === true
-            ? el("span", { class: "read", title: "Its page was read, not only its search snippet" }, "✓ read")
-            : source.read === false
-              ? el("span", { class: "read unread", title: "Only its search snippet was used" }, "snippet only")
-              : null;
+        const read = !fromWeb(source)
+          ? null
+          : source.read === true
+            ? el("span", { class: "read", title: "Its page was read, not only its search snippet" }, "✓ page read")
+            : el("span", { class: "read unread", title: "Only its search snippet was used" }, "snippet only");
         return el(
           "li",
           { id: `source-${source.n}`, value: source.n },
@@ -244,6 +260,9 @@
         );
       }),
     );
+    const web = [...sources.values()].filter(fromWeb);
+    const read = web.filter((source) => source.read === true).length;
+    $("sources-note").textContent = web.length ? `${read} of ${web.length} web pages read` : "";
     $("sources-section").hidden = sources.size === 0;
   }
 
@@ -288,7 +307,8 @@
 
   function renderResearch(research) {
     $("run-query").textContent = text(research.query);
-    $("run-details").textContent = [text(research.depth), when(research.created_at), text(research.id)]
+    const looked = FINISHED.has(research.status) ? roundsDone(research) : "";
+    $("run-details").textContent = [text(research.depth), looked, when(research.created_at), text(research.id)]
       .filter(Boolean)
       .join(" · ");
     setStatus(text(research.status));
@@ -354,9 +374,8 @@
     $("research-id").value = id;
     $("run-empty").hidden = true;
     $("run-body").hidden = false;
-    for (const part of "run-query run-details progress-message answer sources usage events events-count".split(" ")) {
-      $(part).replaceChildren();
-    }
+    const parts = "run-query run-details progress-message answer sources sources-note usage events events-count";
+    for (const part of parts.split(" ")) $(part).replaceChildren();
     $("sources-section").hidden = true;
     showProblem("run-problem", null);
     setStatus("loading");
@@ -536,6 +555,15 @@
   }
 
   // --- Documents ------------------------------------------------------------------------------------
+  /* "pdf · 31 pages · Nov 30, 2026": what it is once its text is read, and until then where it stands
+     (research searches only a ready document). */
+  function documentAbout(doc) {
+    const about = [doc.status === "ready" ? text(doc.kind) : text(doc.status)];
+    if (wholeNumber(doc.pages)) about.push(`${count.format(doc.pages)} page${doc.pages === 1 ? "" : "s"}`);
+    about.push(when(doc.created_at, { dateStyle: "medium" }));
+    return about.filter(Boolean).join(" · ");
+  }
+
   async function loadDocuments() {
     const current = latest("documents");
     try {
@@ -548,11 +576,7 @@
                 "li",
                 {},
                 el("span", { class: "document-title" }, text(doc.title)),
-                el(
-                  "span",
-                  { class: "note" },
-                  `${count.format(Math.ceil((doc.size_bytes || 0) / 1024))} KB · ${when(doc.created_at)}`,
-                ),
+                el("span", { class: "note" }, documentAbout(doc)),
               ),
             )
           : [el("li", { class: "note" }, "No documents yet.")]),

@@ -43,14 +43,20 @@ def page_key(url: str) -> str:
 
 class PageStore:
     def __init__(
-        self, table: str, bucket: str, ttl_seconds: int, failure_ttl_seconds: int = FAILURE_TTL_SECONDS
+        self,
+        table: str,
+        bucket: str,
+        ttl_seconds: int,
+        failure_ttl_seconds: int = FAILURE_TTL_SECONDS,
+        db: Any = None,
+        s3: Any = None,
     ) -> None:
         self._table = table
         self._bucket = bucket
         self._ttl = ttl_seconds
         self._failure_ttl = min(failure_ttl_seconds, ttl_seconds)
-        self._db = client("dynamodb")
-        self._s3 = client("s3")
+        self._db = db or client("dynamodb")
+        self._s3 = s3 or client("s3")
 
     def get(self, tenant: str, url: str) -> Page | PageFailure | None:
         """The page as last read, why it could not be read, or None when it is not known (or expired)."""
