@@ -63,9 +63,6 @@ FANOUT = [
 # watches: what a watch's run is, when its research ends (WatchRunNotifier.notice): the research record, the
 # watch's runs, and their research records by id.
 WATCH_RUN_READS = _each("dynamodb:GetItem dynamodb:Query dynamodb:BatchGetItem", DATA)
-# watches: the watch-run notifier, one of every committing function's event sinks (watches.wiring.event_sinks),
-# which tells the fan-out.
-WATCH_NOTIFIER = [*WATCH_RUN_READS, *FANOUT]
 # webhooks: WebhookService.publish, an event to each endpoint that wants it: the tenant's endpoints, then a
 # delivery each and its first attempt's message.
 PUBLISH = [
@@ -82,8 +79,9 @@ OUTBOX = [
     *WATCH_RUN_READS,
     *PUBLISH,
 ]
-# watches.wiring.event_sinks, where every function that commits task events sends them.
-EVENT_SINKS = [*FANOUT, *WATCH_NOTIFIER, *OUTBOX]
+# watches.wiring.event_sinks, where every function that commits task events sends them: the fan-out, the
+# watch-run notifier (which tells the fan-out what a watch's run found) and the webhooks outbox.
+EVENT_SINKS = [*FANOUT, *WATCH_RUN_READS, *OUTBOX]
 # research: ResearchService.start for a watch run (an id chosen up front: a retry reads the record), the
 # template it renders, and the run's start recorded on the watch.
 WATCH_RUN_STARTS = [*TASK_STARTS, *_each("dynamodb:GetItem dynamodb:UpdateItem", DATA)]

@@ -85,7 +85,12 @@ def _widget_names(rows: list[list[Any]]) -> set[str]:
 def test_every_metric_the_template_names_is_emitted() -> None:
     used = names_the_template_uses(_stack())
     # The reading works: the alarms and the dashboard name metrics of ours.
-    assert {metric_names.COST_USD, metric_names.PROVIDER_ERRORS, metric_names.WEBHOOK_ENDPOINTS_DISABLED} <= set(used)
+    assert {
+        metric_names.COST_USD,
+        metric_names.PROVIDER_ERRORS,
+        metric_names.TASK_FAILURES,
+        metric_names.WEBHOOK_ENDPOINTS_DISABLED,
+    } <= set(used)
     emitted = names_the_code_emits()
     missing = {name: sorted(where) for name, where in used.items() if name not in emitted}
     assert not missing, f"the template names metrics the code never emits: {missing}"

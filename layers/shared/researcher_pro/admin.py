@@ -235,7 +235,8 @@ def _described(body: str) -> dict[str, Any]:
         return {"body": body[:80]}
     if not isinstance(message, dict):
         return {"body": body[:80]}
-    fields = ("kind", "task_id", "tenant", "step", "attempt", "webhook_id", "delivery_id")  # a task's step, a delivery
+    # A task's step, or an attempt of a webhook delivery.
+    fields = ("kind", "task_id", "tenant", "step", "attempt", "webhook_id", "delivery_id")
     return {k: message[k] for k in fields if k in message} or {"body": body[:80]}
 
 
