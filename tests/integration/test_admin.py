@@ -17,7 +17,9 @@ import pytest
 from researcher_pro import admin
 from researcher_pro.core.aws import client
 from researcher_pro.core.config import get_settings
+from researcher_pro.core.ids import DELIVERY, WEBHOOK
 from researcher_pro.tasks.repository import TaskRepository
+from researcher_pro.webhooks.queue import DeliveryMessage, read_message
 
 from infra.local.template import Stack
 from tests.harness import ROOT
@@ -144,9 +146,28 @@ def test_redrive_lists_then_moves_the_dead_letters_back_to_the_tasks_queue(
     assert sorted(set(queued_task_ids(tasks_queue)) & set(ids)) == sorted(ids)
 
 
-def test_redrive_of_a_queue_the_deployment_does_not_have_says_so(local: Stack) -> None:
-    with pytest.raises(SystemExit, match="no WebhookDeliveriesDeadLetterQueue"):
-        admin.main(["redrive", "--local", "--queue", "webhooks", "--dry-run"])
+def test_redrive_moves_webhook_deliveries_back_to_their_queue(local: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    deliveries = [DeliveryMessage("ops-w", WEBHOOK.new(), DELIVERY.new()) for _ in range(3)]
+    for message in deliveries:
+        client("sqs").send_message(
+            QueueUrl=local.queue_url("WebhookDeliveriesDeadLetterQueue", _endpoint()), MessageBody=message.to_json()
+        )
+    listed = run(capsys, "redrive", "--local", "--queue", "webhooks", "--dry-run", "--json")
+    # Each named by its delivery, which is what the webhook's deliveries log lists.
+    assert sorted((m["webhook_id"], m["delivery_id"]) for m in listed) == sorted(
+        (m.webhook_id, m.delivery_id) for m in deliveries
+    )
+    assert "3 message(s) moved from the webhooks dead-letter queue" in run(
+        capsys, "redrive", "--local", "--queue", "webhooks"
+    )
+    queue = local.queue_url("WebhookDeliveriesQueue", _endpoint())
+    back = []
+    while batch := client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages"):
+        for message in batch:
+            back.append(read_message(message["Body"]))
+            client("sqs").delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    assert set(deliveries) <= set(back)
+    assert run(capsys, "redrive", "--local", "--queue", "webhooks", "--dry-run", "--json") == []
 
 
 # --- --stack: names from CloudFormation ---------------------------------------------------------------
@@ -196,3 +217,6 @@ def test_every_command_finds_a_deployed_stack_by_its_resources(
     client("sqs").send_message(QueueUrl=resources["TasksDeadLetterQueue"], MessageBody='{"task_id": "res_s"}')
     assert [m["task_id"] for m in run(capsys, "redrive", "--stack", name, "--json")] == ["res_s"]
     assert queued_task_ids(resources["TasksQueue"]) == ["res_s"]
+    # A queue the stack does not have is named, not guessed at.
+    with pytest.raises(SystemExit, match=f"the stack {name} has no WebhookDeliveriesDeadLetterQueue"):
+        admin.main(["redrive", "--stack", name, "--queue", "webhooks", "--dry-run"])

@@ -19,10 +19,14 @@ class Call:
     operation: str  # as the SDK names it: "dynamodb:Query", "apigatewaymanagementapi:PostToConnection"
     resource: str
     items: tuple[str, ...] = ()  # a transaction's kinds of item (Put, Update, Delete, ConditionCheck)
+    # The code takes S3's "no such key" as an answer (a file that never came, a page text that is gone). S3
+    # gives that answer only to a caller that may list the bucket, and 403 Forbidden to any other, so such a
+    # read needs s3:ListBucket on the bucket as well.
+    missing_is_an_answer: bool = False
 
 
 DATA, IDEMPOTENCY, CONNECTIONS = "DataTable", "IdempotencyTable", "ConnectionsTable"
-TASKS_QUEUE = "TasksQueue"
+TASKS_QUEUE, WEBHOOK_QUEUE = "TasksQueue", "WebhookDeliveriesQueue"
 
 
 def _each(operations: str, resource: str) -> list[Call]:
@@ -42,8 +46,11 @@ STARTS = [
 # tasks: TaskResources (a record, a list page, the event log), and a start (record, send_or_defer, set_due).
 TASK_READS = [*_each("dynamodb:GetItem dynamodb:Query", DATA), *_each("dynamodb:Query", f"{DATA}/index/gsi1")]
 TASK_STARTS = [*_each("dynamodb:PutItem dynamodb:UpdateItem", DATA), *_each("sqs:SendMessage", TASKS_QUEUE)]
-# tasks: TaskLifecycle.finish, the terminal change and its event in one transaction.
+# tasks: TaskLifecycle.finish, the terminal change and its event in one transaction (with what the webhooks
+# outbox stages: another Put).
 TASK_ENDS = [Call("dynamodb:TransactWriteItems", DATA, ("Update", "Put"))]
+# tasks: TaskRepository.delete, every item of the task's partition.
+TASK_DELETES = _each("dynamodb:Query dynamodb:DeleteItem", DATA)
 # realtime: the fan-out (subscribers, claim/release/unclaim, a subscription, a gone connection deleted, the
 # task's log for what a subscriber missed) and its posts.
 FANOUT = [
@@ -53,12 +60,38 @@ FANOUT = [
     *_each("dynamodb:Query", DATA),
     *_each("apigatewaymanagementapi:PostToConnection", "WebSocketApi"),
 ]
-# watches: the watch-run notifier, one of every committing function's event sinks (watches.wiring.event_sinks):
-# the research record and the watch, its runs, their research records by id, then the fan-out.
-WATCH_NOTIFIER = [*_each("dynamodb:GetItem dynamodb:Query dynamodb:BatchGetItem", DATA), *FANOUT]
+# watches: what a watch's run is, when its research ends (WatchRunNotifier.notice): the research record, the
+# watch's runs, and their research records by id.
+WATCH_RUN_READS = _each("dynamodb:GetItem dynamodb:Query dynamodb:BatchGetItem", DATA)
+# webhooks: WebhookService.publish, an event to each endpoint that wants it: the tenant's endpoints, then a
+# delivery each and its first attempt's message.
+PUBLISH = [
+    *_each("dynamodb:Query", f"{DATA}/index/gsi1"),
+    *_each("dynamodb:PutItem", DATA),
+    *_each("sqs:SendMessage", WEBHOOK_QUEUE),
+]
+# webhooks: the outbox of task ends (webhooks/outbox.py), the last of every committing function's event sinks.
+# Whether the tenant has webhooks, before the transaction that ends the task (the item it stages is a Put of
+# TASK_ENDS); after the commit, that item read, published (with a watch's `watch.run_completed`) and deleted.
+OUTBOX = [
+    *_each("dynamodb:Query", f"{DATA}/index/gsi1"),
+    *_each("dynamodb:GetItem dynamodb:DeleteItem", DATA),
+    *WATCH_RUN_READS,
+    *PUBLISH,
+]
+# watches.wiring.event_sinks, where every function that commits task events sends them: the fan-out, the
+# watch-run notifier (which tells the fan-out what a watch's run found) and the webhooks outbox.
+EVENT_SINKS = [*FANOUT, *WATCH_RUN_READS, *OUTBOX]
 # research: ResearchService.start for a watch run (an id chosen up front: a retry reads the record), the
 # template it renders, and the run's start recorded on the watch.
 WATCH_RUN_STARTS = [*TASK_STARTS, *_each("dynamodb:GetItem dynamodb:UpdateItem", DATA)]
+# webhooks: a watch's own webhook (WebhookService.create_for_watch, change_watch_url, delete_for_watch): not
+# counted against the tenant's webhooks, so a transaction of one item; deleted with its deliveries.
+WATCH_WEBHOOKS = [
+    Call("dynamodb:TransactWriteItems", DATA, ("Put",)),
+    Call("dynamodb:TransactWriteItems", DATA, ("Delete",)),
+    *_each("dynamodb:UpdateItem dynamodb:Query dynamodb:DeleteItem", DATA),
+]
 
 CALLS: dict[str, list[Call]] = {
     "HealthApiFunction": [],
@@ -72,9 +105,8 @@ CALLS: dict[str, list[Call]] = {
         *_each("dynamodb:GetItem", DATA),  # a template rendered into the query
         *_each("dynamodb:UpdateItem", DATA),  # cancel of a running research
         *TASK_ENDS,  # cancel before it started
-        *_each("dynamodb:Query dynamodb:DeleteItem", DATA),  # delete
-        *FANOUT,
-        *WATCH_NOTIFIER,
+        *TASK_DELETES,
+        *EVENT_SINKS,
     ],
     "AnalysisApiFunction": [
         *AUTHENTICATE,
@@ -93,6 +125,13 @@ CALLS: dict[str, list[Call]] = {
         *_each("dynamodb:GetItem", DATA),
         *_each("dynamodb:Query", f"{DATA}/index/gsi1"),
         *_each("s3:PutObject s3:GetObject s3:DeleteObject", "ArtifactsBucket/documents/"),  # long texts
+        # An upload: its extraction task and its pending document; a pending one's task, read with it and
+        # deleted with it.
+        *_each("dynamodb:PutItem dynamodb:BatchGetItem", DATA),
+        *TASK_DELETES,
+        # The upload form is signed here and S3 authorises the POST as this function (documents/store.py); a
+        # pending document's file is deleted with it.
+        *_each("s3:PutObject s3:DeleteObject", "ArtifactsBucket/uploads/"),
     ],
     "ReportsApiFunction": [
         *AUTHENTICATE,
@@ -126,6 +165,30 @@ CALLS: dict[str, list[Call]] = {
         *_each("dynamodb:Query", f"{DATA}/index/gsi1"),
         *_each("dynamodb:BatchGetItem", DATA),  # the runs' research records
         *WATCH_RUN_STARTS,
+        *WATCH_WEBHOOKS,
+    ],
+    "WebhooksApiFunction": [
+        *AUTHENTICATE,
+        *LIST_CURSORS,
+        Call("dynamodb:TransactWriteItems", DATA, ("Put", "Update")),  # create (endpoint, the tenant's count)
+        Call("dynamodb:TransactWriteItems", DATA, ("Delete", "Update")),  # delete (endpoint, count)
+        *_each("dynamodb:Query", f"{DATA}/index/gsi1"),  # the list
+        # An endpoint and its deliveries read, changed (update, rotate, retry); a test delivery made; a deleted
+        # endpoint's deliveries deleted.
+        *_each("dynamodb:GetItem dynamodb:UpdateItem dynamodb:PutItem dynamodb:Query dynamodb:DeleteItem", DATA),
+        *_each("sqs:SendMessage", WEBHOOK_QUEUE),  # a test delivery, a retry
+    ],
+    "WebhookDeliveryFunction": [
+        # The attempt claimed under a lease, its endpoint read, its outcome recorded, the endpoint's failing
+        # time kept (and it disabled); a retry the queue can wait for sent delayed.
+        *_each("dynamodb:GetItem dynamodb:UpdateItem", DATA),
+        *_each("sqs:SendMessage", WEBHOOK_QUEUE),
+    ],
+    "WebhookSweeperFunction": [
+        *_each("dynamodb:Query", f"{DATA}/index/gsi2"),  # what is due
+        *_each("dynamodb:UpdateItem", DATA),  # moved on before it is acted on
+        *OUTBOX,  # a task end the function that ended it did not hand on
+        *_each("sqs:SendMessage", WEBHOOK_QUEUE),  # an attempt whose message never came
     ],
     "TaskWorkerFunction": [
         *_each("secretsmanager:GetSecretValue", "ProviderKeysSecret"),
@@ -135,14 +198,22 @@ CALLS: dict[str, list[Call]] = {
         Call("dynamodb:TransactWriteItems", DATA, ("Update", "Put")),
         Call("dynamodb:TransactWriteItems", DATA, ("ConditionCheck", "Put")),
         *_each("sqs:SendMessage", TASKS_QUEUE),
-        # Research over the tenant's documents (their list, and long texts from S3).
+        # Research over the tenant's documents (their version and list, and long texts from S3).
         *_each("dynamodb:Query", f"{DATA}/index/gsi1"),
         *_each("s3:GetObject", "ArtifactsBucket/documents/"),
         *_each("s3:GetObject", "ArtifactsBucket/texts/"),  # an analysis's long text
         *_each("s3:PutObject", "ArtifactsBucket/reports/"),  # report bodies
-        *_each("s3:GetObject s3:PutObject", "ArtifactsBucket/pages/"),  # the page cache (research/pages.py)
-        *FANOUT,
-        *WATCH_NOTIFIER,
+        # The page cache (research/pages.py): a text the bucket's lifecycle removed is read again.
+        Call("s3:GetObject", "ArtifactsBucket/pages/", missing_is_an_answer=True),
+        *_each("s3:PutObject", "ArtifactsBucket/pages/"),
+        # An uploaded file's extraction (documents/task.py): the file looked at (one that never came fails the
+        # document), read and deleted; its text kept with the document, whose version moves in one transaction
+        # (a long text in S3, deleted again when the document was deleted meanwhile).
+        Call("s3:HeadObject", "ArtifactsBucket/uploads/", missing_is_an_answer=True),
+        *_each("s3:GetObject s3:DeleteObject", "ArtifactsBucket/uploads/"),
+        Call("dynamodb:TransactWriteItems", DATA, ("Update",)),
+        *_each("s3:PutObject s3:DeleteObject", "ArtifactsBucket/documents/"),
+        *EVENT_SINKS,
     ],
     "TaskSweeperFunction": [
         *_each("dynamodb:Query", f"{DATA}/index/gsi2"),  # what is due
@@ -150,8 +221,7 @@ CALLS: dict[str, list[Call]] = {
         *_each("sqs:SendMessage", TASKS_QUEUE),
         *_each("dynamodb:UpdateItem dynamodb:GetItem", DATA),  # postpone, count a sweep, reread
         *TASK_ENDS,  # a task that kept stalling fails
-        *FANOUT,
-        *WATCH_NOTIFIER,
+        *EVENT_SINKS,
     ],
     "RefreshSchedulerFunction": [
         *_each("dynamodb:Query", f"{DATA}/index/gsi3"),  # what is due
@@ -197,5 +267,12 @@ OPERATOR_CALLS = frozenset(
         "sqs:SendMessageBatch",
         "sqs:DeleteMessageBatch",
         "sqs:GetQueueAttributes",
+    }
+)
+
+# Methods of our own whose names are also SDK calls', by the module that calls them: not AWS calls.
+NOT_SDK_CALLS = frozenset(
+    {
+        ("rotate_secret", "webhooks/router.py"),  # WebhookService.rotate_secret: a webhook's signing secret
     }
 )

@@ -1,4 +1,5 @@
-"""Every metric of our own namespace that template.yaml's dashboard or alarms name is one the code emits.
+"""Every metric of our own namespace that template.yaml's dashboard or alarms name is one the code emits, and
+every dead-letter queue has an alarm on its depth, a place on the dashboard and an `rp-admin redrive`.
 
 A widget or an alarm on a metric nobody emits shows nothing and never fires, and nothing else would say so.
 The names live in core/metric_names.py; the code emits them through `metrics.add_metric(name=...)` or
@@ -12,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from researcher_pro import admin
 from researcher_pro.core import metric_names
 
 from infra.local.template import Stack, load_stack
@@ -19,13 +21,6 @@ from tests.harness import ROOT
 
 LAYER = ROOT / "layers" / "shared" / "researcher_pro"
 EMITTERS = {"add_metric", "metric_by"}
-# Emitted by the webhooks room, which is being built beside this code: until it lands these three may be
-# missing from the code (and only these: any other name the template uses must be emitted here and now).
-EMITTED_BY_THE_WEBHOOKS_ROOM = {
-    metric_names.WEBHOOK_DELIVERIES,
-    metric_names.WEBHOOK_DELIVERY_FAILURES,
-    metric_names.WEBHOOK_ENDPOINTS_DISABLED,
-}
 
 
 def names_the_code_emits() -> set[str]:
@@ -88,18 +83,49 @@ def _widget_names(rows: list[list[Any]]) -> set[str]:
 
 
 def test_every_metric_the_template_names_is_emitted() -> None:
-    stack = load_stack(ROOT, "researcher-pro-local", {}, "http://127.0.0.1:1")
-    used = names_the_template_uses(stack)
+    used = names_the_template_uses(_stack())
     # The reading works: the alarms and the dashboard name metrics of ours.
-    assert {metric_names.COST_USD, metric_names.PROVIDER_ERRORS, metric_names.TASK_FAILURES} <= set(used)
+    assert {
+        metric_names.COST_USD,
+        metric_names.PROVIDER_ERRORS,
+        metric_names.TASK_FAILURES,
+        metric_names.WEBHOOK_ENDPOINTS_DISABLED,
+    } <= set(used)
     emitted = names_the_code_emits()
-    missing = {
-        name: sorted(where) for name, where in used.items() if name not in emitted | EMITTED_BY_THE_WEBHOOKS_ROOM
-    }
+    missing = {name: sorted(where) for name, where in used.items() if name not in emitted}
     assert not missing, f"the template names metrics the code never emits: {missing}"
 
 
 def test_the_code_is_read_for_what_it_emits() -> None:
     emitted = names_the_code_emits()
     assert {metric_names.RUNS_STARTED, metric_names.RUNS_FAILED, metric_names.STEP_DURATION} <= emitted
-    assert metric_names.PUSHES in emitted
+    assert {metric_names.PUSHES, metric_names.WEBHOOK_DELIVERIES, metric_names.WEBHOOK_DELIVERY_FAILURES} <= emitted
+
+
+def test_every_dead_letter_queue_is_alarmed_on_shown_and_redriven() -> None:
+    """A message in a dead-letter queue is work that stopped: someone must hear of it and be able to move it
+    back. Each queue another queue's redrive policy names has an alarm on its depth (notifying the alert
+    topic), a line on the dashboard, and an `rp-admin redrive --queue` name."""
+    stack = _stack()
+    dead_letter_queues = {
+        queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for queue in stack.of_type("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in queue.get("Properties", {})
+    }
+    assert {"TasksDeadLetterQueue", "WebhookDeliveriesDeadLetterQueue"} <= dead_letter_queues
+    alarmed = {
+        props["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for props in (alarm["Properties"] for alarm in stack.of_type("AWS::CloudWatch::Alarm").values())
+        if props.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        and props.get("AlarmActions") == [{"Ref": "AlertTopic"}]
+    }
+    assert dead_letter_queues <= alarmed, f"no alarm on the depth of {sorted(dead_letter_queues - alarmed)}"
+    (dashboard,) = stack.of_type("AWS::CloudWatch::Dashboard").values()
+    shown = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    unshown = sorted(q for q in dead_letter_queues if "${" + q + ".QueueName}" not in shown)
+    assert not unshown, f"not on the dashboard: {unshown}"
+    assert set(admin.DEAD_LETTER_QUEUES.values()) == dead_letter_queues
+
+
+def _stack() -> Stack:
+    return load_stack(ROOT, "researcher-pro-local", {}, "http://127.0.0.1:1")

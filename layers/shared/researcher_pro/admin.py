@@ -235,9 +235,9 @@ def _described(body: str) -> dict[str, Any]:
         return {"body": body[:80]}
     if not isinstance(message, dict):
         return {"body": body[:80]}
-    return {k: message[k] for k in ("kind", "task_id", "tenant", "step", "attempt") if k in message} or {
-        "body": body[:80]
-    }
+    # A task's step, or an attempt of a webhook delivery.
+    fields = ("kind", "task_id", "tenant", "step", "attempt", "webhook_id", "delivery_id")
+    return {k: message[k] for k in fields if k in message} or {"body": body[:80]}
 
 
 def _show(rows: Sequence[dict[str, Any]], as_json: bool) -> None:

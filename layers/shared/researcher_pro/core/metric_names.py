@@ -46,7 +46,7 @@ CACHE_MISSES = "CacheMisses"
 PUSHES = "WebSocketPushes"
 PUSH_FAILURES = "WebSocketPushFailures"
 
-# Emitted by the webhooks room (Count, no dimension but the service).
+# Webhooks (webhooks/delivery.py, Count): attempts made, attempts that failed, endpoints disabled for failing.
 WEBHOOK_DELIVERIES = "WebhookDeliveries"
 WEBHOOK_DELIVERY_FAILURES = "WebhookDeliveryFailures"
 WEBHOOK_ENDPOINTS_DISABLED = "WebhookEndpointsDisabled"

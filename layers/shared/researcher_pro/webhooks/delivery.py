@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from researcher_pro.core import metric_names
 from researcher_pro.core.clock import epoch_rfc3339
 from researcher_pro.core.net import PinnedSession
 from researcher_pro.core.observability import logger, metrics
@@ -88,13 +89,13 @@ class DeliveryAttempts:
             "error": error,
             "duration_ms": round((time.monotonic() - started) * 1000),
         }
-        metrics.add_metric(name="WebhookDeliveries", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=metric_names.WEBHOOK_DELIVERIES, unit=MetricUnit.Count, value=1)
         if status_code is not None and 200 <= status_code < 300:
             self._end(message.tenant, delivery, owner, "succeeded", None, attempt)
             if endpoint.get("failing_since") is not None:
                 self._repo.note_success(message.tenant, endpoint["id"])
             return "succeeded"
-        metrics.add_metric(name="WebhookDeliveryFailures", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=metric_names.WEBHOOK_DELIVERY_FAILURES, unit=MetricUnit.Count, value=1)
         logger.info("webhook attempt failed", extra={"status": status_code, "error": error, "webhook": endpoint["id"]})
         disabled = self._note_failure(message.tenant, endpoint["id"], now)
         if disabled:
@@ -151,7 +152,7 @@ class DeliveryAttempts:
             return None
         reason = f"disabled: every attempt has failed since {epoch_rfc3339(since)}"
         if self._repo.disable(tenant, webhook_id, reason, epoch_rfc3339(now)):
-            metrics.add_metric(name="WebhookEndpointsDisabled", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=metric_names.WEBHOOK_ENDPOINTS_DISABLED, unit=MetricUnit.Count, value=1)
             logger.warning("webhook disabled", extra={"webhook": webhook_id, "tenant": tenant})
         return f"the webhook was {reason}"
 
