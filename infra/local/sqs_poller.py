@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from infra.local.functions import InvocationError
 from infra.local.template import REGION, QueueMapping
 
 Invoke = Callable[[str, dict[str, Any]], Any]
+LONG_POLL_SECONDS = 10
 
 
 class SqsPoller:
@@ -46,8 +48,11 @@ class SqsPoller:
 
     def stop(self) -> None:
         self._stop.set()
+        # A poller may be inside a long poll; it is a daemon thread and dies with the process, so the wait for
+        # all of them together is short.
+        deadline = time.monotonic() + 2
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -61,7 +66,9 @@ class SqsPoller:
         reply = self._sqs.receive_message(
             QueueUrl=self._url,
             MaxNumberOfMessages=min(10, self._mapping.batch_size),
-            WaitTimeSeconds=1,
+            # Long polling, as Lambda's event source mapping does it: an idle queue costs a request per
+            # LONG_POLL_SECONDS, and a message sent meanwhile is answered at once.
+            WaitTimeSeconds=LONG_POLL_SECONDS,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )

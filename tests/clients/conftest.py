@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,14 @@ PRIMER = (
     "although their efficiency drops as it gets colder."
 )
 QUESTION = "How do heat pumps cope with cold climates?"
+
+
+@pytest.fixture(autouse=True)
+def a_users_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK reads RP_API_URL, RP_API_KEY and RP_WS_URL from the environment, as a user's shell sets them:
+    not the functions' own RP_* settings, which other tests in this process may have put there."""
+    for name in [name for name in os.environ if name.startswith("RP_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -167,7 +167,7 @@ def remember_pages_read(cloud: Cloud, web: FakeWeb) -> None:
 
 def progress_label(event: dict[str, Any]) -> str:
     """What the progress bar says for a progress event: its stage, its round if it has one, and how far."""
-    where = f" · round {event['round']} of {event['of']}" if event["round"] else ""
+    where = f" · round {event['round']} of {event['of']}" if event.get("round") else ""
     return f"{STAGES[event['stage']]}{where} · {round(event['progress'] * 100)}%"
 
 

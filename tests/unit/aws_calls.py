@@ -86,11 +86,11 @@ EVENT_SINKS = [*FANOUT, *WATCH_RUN_READS, *OUTBOX]
 # template it renders, and the run's start recorded on the watch.
 WATCH_RUN_STARTS = [*TASK_STARTS, *_each("dynamodb:GetItem dynamodb:UpdateItem", DATA)]
 # webhooks: a watch's own webhook (WebhookService.create_for_watch, change_watch_url, delete_for_watch): not
-# counted against the tenant's webhooks, so a transaction of one item; deleted with its deliveries.
+# counted against the tenant's webhooks, so a transaction of one item; deleted (its deliveries expire).
 WATCH_WEBHOOKS = [
     Call("dynamodb:TransactWriteItems", DATA, ("Put",)),
     Call("dynamodb:TransactWriteItems", DATA, ("Delete",)),
-    *_each("dynamodb:UpdateItem dynamodb:Query dynamodb:DeleteItem", DATA),
+    *_each("dynamodb:UpdateItem", DATA),
 ]
 
 CALLS: dict[str, list[Call]] = {
@@ -173,9 +173,8 @@ CALLS: dict[str, list[Call]] = {
         Call("dynamodb:TransactWriteItems", DATA, ("Put", "Update")),  # create (endpoint, the tenant's count)
         Call("dynamodb:TransactWriteItems", DATA, ("Delete", "Update")),  # delete (endpoint, count)
         *_each("dynamodb:Query", f"{DATA}/index/gsi1"),  # the list
-        # An endpoint and its deliveries read, changed (update, rotate, retry); a test delivery made; a deleted
-        # endpoint's deliveries deleted.
-        *_each("dynamodb:GetItem dynamodb:UpdateItem dynamodb:PutItem dynamodb:Query dynamodb:DeleteItem", DATA),
+        # An endpoint and its deliveries read, changed (update, rotate, retry); a test delivery made.
+        *_each("dynamodb:GetItem dynamodb:UpdateItem dynamodb:PutItem dynamodb:Query", DATA),
         *_each("sqs:SendMessage", WEBHOOK_QUEUE),  # a test delivery, a retry
     ],
     "WebhookDeliveryFunction": [

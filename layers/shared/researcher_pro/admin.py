@@ -264,8 +264,9 @@ def _cell(value: Any) -> str:
 
 
 def _tenant_name(text: str) -> str:
-    if not text.replace("-", "").replace("_", "").isalnum() or len(text) > 64:
-        raise argparse.ArgumentTypeError("letters, digits, '-' and '_' (at most 64)")
+    # ASCII only: a tenant's name is part of S3 keys and queue messages that are matched as ASCII.
+    if not (text.isascii() and text.replace("-", "").replace("_", "").isalnum()) or len(text) > 64:
+        raise argparse.ArgumentTypeError("ASCII letters, digits, '-' and '_' (at most 64)")
     return text
 
 

@@ -20,9 +20,7 @@ def task_ended(prefix: str, status: str) -> str:
     return f"{prefix}{status.capitalize()}"
 
 
-RUNS_SUCCEEDED = task_ended("Runs", "succeeded")
 RUNS_FAILED = task_ended("Runs", "failed")
-RUNS_CANCELLED = task_ended("Runs", "cancelled")
 # A failed task again, by its kind and `error.code` (dimensions Kind, ErrorCode).
 TASK_FAILURES = "TaskFailures"
 # How long a step took, by kind and step (dimensions Kind, Step), in milliseconds.

@@ -121,7 +121,7 @@ def _json_body(model: type[DocumentCreate], raw: bytes) -> DocumentCreate:
     """The body as FastAPI reads a JSON body, with its errors: malformed JSON, or fields named `body.<field>`."""
     try:
         value = json.loads(raw) if raw else None
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # nested too deep for the parser is malformed too
         pos = getattr(error, "pos", 0)
         detail = getattr(error, "msg", str(error))
         raise RequestValidationError(

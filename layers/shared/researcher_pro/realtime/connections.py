@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from researcher_pro.core.aws import applied, client, failed_conditions, from_item, to_attr, to_item
+from researcher_pro.core.aws import WriteContention, applied, client, failed_conditions, from_item, to_attr, to_item
 
 EXPIRY_PARTITION = "EXPIRES"
 TRANSACTION_ITEMS = 100  # DynamoDB's limit
@@ -200,7 +200,12 @@ class ConnectionRepository:
                 updates = [
                     self._claim(claims[i][0], topic, claims[i][1], seq, owner, lease_until, now) for i in positions
                 ]
-                failed = failed_conditions(self._db, updates)
+                try:
+                    failed = failed_conditions(self._db, updates)
+                except WriteContention:
+                    # Only this hundred went unwritten: the hundreds before it are claimed, and stay so.
+                    refused.update(positions)
+                    break
                 refused.update(positions[i] for i in failed)
                 positions = [p for i, p in enumerate(positions) if i not in failed] if failed else []
         return refused

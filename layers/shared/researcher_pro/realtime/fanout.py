@@ -48,7 +48,6 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.core import metric_names
-from researcher_pro.core.aws import WriteContention
 from researcher_pro.core.observability import add_metric, logger
 from researcher_pro.realtime.connections import ConnectionRepository
 from researcher_pro.realtime.gateway import POSTS_AT_ONCE, ConnectionGateway, ConnectionGone
@@ -124,12 +123,9 @@ class Fanout:
         if ready:
             owner, now = uuid.uuid4().hex, time.time()
             claims = [(str(sub["connection_id"]), seq - 1) for sub in ready]
-            try:
-                refused = self._connections.claim_many(
-                    claims, name, seq=seq, owner=owner, lease_until=now + self._lease, now=now
-                )
-            except WriteContention:
-                refused = set(range(len(claims)))
+            refused = self._connections.claim_many(
+                claims, name, seq=seq, owner=owner, lease_until=now + self._lease, now=now
+            )
             for position in sorted(refused):
                 alone.append(pool.submit(self._pump, tenant, kind, task_id, claims[position][0], seq - 1, event))
             claimed = [connection_id for position, (connection_id, _) in enumerate(claims) if position not in refused]

@@ -40,9 +40,6 @@ class ReportStore:
         )
         return url
 
-    def delete(self, key: str) -> None:
-        self._s3.delete_object(Bucket=self._bucket, Key=key)
-
 
 def _attachment(filename: str) -> str:
     # Our filenames are ours (report id and extension), never a client's; attachment keeps a browser

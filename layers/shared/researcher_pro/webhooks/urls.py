@@ -14,7 +14,6 @@ class UnsafeWebhook(UnsafeAddress):
 
 class WebhookPolicy:
     def __init__(self, allow_loopback: bool = False, resolver: Resolver = system_resolver) -> None:
-        self.allow_loopback = allow_loopback
         schemes = ("https", "http") if allow_loopback else ("https",)
         self._addresses = AddressPolicy(allow_loopback, schemes, resolver)
 
