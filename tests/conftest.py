@@ -13,6 +13,25 @@ from tests.fakes.search_index import SearchIndex
 from tests.fakes.web import FakeWeb
 from tests.harness import Cloud
 
+# The longest files first: the two workers take files in order (--dist loadfile), and a long one taken last
+# leaves the other worker idle until it ends.
+LONGEST_FIRST = (
+    "tests/e2e/test_contract.py",
+    "tests/e2e/test_watches.py",
+    "tests/e2e/test_local_cloud.py",
+    "tests/clients/test_rp.py",
+    "tests/e2e/test_reports_online.py",
+    "tests/e2e/test_research_online.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
 
 @pytest.fixture(scope="session")
 def fake_web() -> Iterator[FakeWeb]:

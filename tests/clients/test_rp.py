@@ -163,7 +163,7 @@ def test_ctrl_c_without_a_terminal_leaves_the_run_going_and_says_how_to_follow(
     online_cloud: Cloud, online_sdk: Client, fakes: Fakes
 ) -> None:
     _, perplexity = fakes
-    perplexity.script.delay = 1.0
+    perplexity.script.delay = 3.0  # the run is still searching when the signal comes
     question = unique("Why do tides turn?")
     process = subprocess.Popen(
         [RP, "research", question, "--depth", "quick"],

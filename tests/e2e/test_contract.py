@@ -29,7 +29,7 @@ CHECKS = (
     "ensure_resource_availability",
 )
 SEED = 20261130
-MAX_EXAMPLES = 10  # per operation, in fuzzing and stateful testing (coverage has its own)
+MAX_EXAMPLES = 6  # per operation, in fuzzing and stateful testing (coverage has its own)
 REQUEST_SECONDS = 30  # API Gateway's own limit; a cold container on a busy machine can take 10 s to answer
 RUN_SECONDS = 600
 
