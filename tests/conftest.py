@@ -3,6 +3,7 @@ exactly as `make dev` starts them."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +24,14 @@ LONGEST_FIRST = (
     "tests/e2e/test_reports_online.py",
     "tests/e2e/test_research_online.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Run in the background (`make test &`, a detached CI shell), this process starts with Ctrl-C ignored,
+    # and every process it starts would inherit that: a local cloud would not stop on SIGINT, nor `rp` ask
+    # whether to cancel. A terminal gives them Ctrl-C; so do the tests.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
