@@ -82,6 +82,14 @@ async def measure_subscribers(cloud: Cloud, subscribers: int, runs: int) -> dict
     }
 
 
+def measured_or_why_not(cloud: Cloud, subscribers: int) -> dict[str, Any]:
+    """One subscriber count's figures; one that cannot be measured says why, and the others are kept."""
+    try:
+        return asyncio.run(measure_subscribers(cloud, subscribers, RUNS[subscribers]))
+    except (TimeoutError, RuntimeError, OSError) as error:
+        return {"subscribers": subscribers, "error": f"{type(error).__name__}: {error}"}
+
+
 def measure() -> dict[str, Any]:
     web = FakeWeb()  # what the fake Search API searches (its pages are never read)
     openai, perplexity = FakeOpenAI(), FakePerplexity(SearchIndex(web.search_documents()))
@@ -95,7 +103,7 @@ def measure() -> dict[str, Any]:
     }
     try:
         with Cloud(env) as cloud:
-            figures = {f"subscribers_{n}": asyncio.run(measure_subscribers(cloud, n, RUNS[n])) for n in SUBSCRIBERS}
+            figures = {f"subscribers_{n}": measured_or_why_not(cloud, n) for n in SUBSCRIBERS}
     finally:
         openai.close()
         perplexity.close()
@@ -110,6 +118,6 @@ def measure() -> dict[str, Any]:
                 "subscribed to the run"
             ),
             "threshold_ms": P99_THRESHOLD_MS,
-            "met": measured["p99_ms"] <= P99_THRESHOLD_MS,
+            "met": "p99_ms" in measured and measured["p99_ms"] <= P99_THRESHOLD_MS,
         },
     }
