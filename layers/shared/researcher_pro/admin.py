@@ -19,10 +19,10 @@ from typing import Any
 
 from researcher_pro.core.config import LOCAL_STACK_NAME, get_settings
 from researcher_pro.usage.models import MAX_DAYS
+from researcher_pro.usage.service import DEFAULT_DAYS
 
 # Which dead-letter queue `redrive --queue` names: its logical id in template.yaml.
 DEAD_LETTER_QUEUES = {"tasks": "TasksDeadLetterQueue", "webhooks": "WebhookDeliveriesDeadLetterQueue"}
-USAGE_DAYS = 30
 
 
 class Deployment:
@@ -135,7 +135,7 @@ def tenants(where: Deployment, args: argparse.Namespace) -> int:
                 "keys": len(own),
                 "disabled_keys": sum(k["disabled"] for k in own),
                 "spent_today_usd": report.budget.spent_usd,
-                f"spent_{USAGE_DAYS}_days_usd": report.totals.cost_usd,
+                f"spent_{DEFAULT_DAYS}_days_usd": report.totals.cost_usd,
                 "daily_budget_usd": report.budget.daily_usd,
             }
         )
@@ -318,7 +318,7 @@ def parser() -> argparse.ArgumentParser:
             )
             amount.add_argument("--default", action="store_true", help="back to the deployment's default")
         if name == "usage":
-            command.add_argument("--days", type=_days, default=USAGE_DAYS, help=f"days up to today ({USAGE_DAYS})")
+            command.add_argument("--days", type=_days, default=DEFAULT_DAYS, help=f"days up to today ({DEFAULT_DAYS})")
         if name == "tasks":
             command.add_argument("--stuck", action="store_true", required=True, help="live tasks past their due time")
         if name == "redrive":

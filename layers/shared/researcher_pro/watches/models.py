@@ -8,12 +8,12 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError, creat
 
 from researcher_pro.core.models import NOT_BLANK, TRIMMED, Status, StrictInput, optional_fields
 from researcher_pro.research.models import Depth, Recency, ResearchRequest, SourceKind
+from researcher_pro.webhooks.models import WebhookUrl
 
 # The research a watch runs: exactly the fields of a research request.
 RESEARCH_PARAMS = frozenset(ResearchRequest.model_fields)
 
 ScheduleText = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=NOT_BLANK), TRIMMED]
-WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=NOT_BLANK), TRIMMED]
 RunTrigger = Literal["baseline", "schedule", "manual"]
 
 
