@@ -79,18 +79,27 @@ def stored_keys(prefix: str) -> list[str]:
 
 def upload_event(key: str, timeout: float = 10) -> dict[str, Any]:
     """The message the EventBridge rule put on the tasks queue for `key`, as the SQS event source hands it
-    to the worker (other messages are left for others)."""
+    to the worker. Other tests' messages are held out of sight while looking, so more than one receive's
+    worth of them cannot hide this one, then handed back."""
     sqs, url = client("sqs"), get_settings().tasks_queue_url
+    held: list[str] = []
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
-            body = json.loads(message["Body"])
-            if body.get("detail", {}).get("object", {}).get("key") == key:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-                assert (body["source"], body["detail-type"]) == ("aws.s3", "Object Created")
-                return sqs_event(message["Body"])
-            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
-    raise AssertionError(f"no event for {key} reached the tasks queue")
+    try:
+        while time.monotonic() < deadline:
+            received = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=int(timeout) + 5
+            )
+            for message in received.get("Messages", []):
+                body = json.loads(message["Body"])
+                if body.get("detail", {}).get("object", {}).get("key") == key:
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                    assert (body["source"], body["detail-type"]) == ("aws.s3", "Object Created")
+                    return sqs_event(message["Body"])
+                held.append(message["ReceiptHandle"])
+        raise AssertionError(f"no event for {key} reached the tasks queue")
+    finally:
+        for handle in held:
+            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
 
 
 def start_upload(documents: Any, key: str, content: bytes, content_type: str, filename: str) -> dict[str, Any]:
