@@ -14,8 +14,9 @@ from tests.fakes.search_index import SearchIndex
 from tests.fakes.web import FakeWeb
 from tests.harness import Cloud
 
-# The longest files first: the two workers take files in order (--dist loadfile), and a long one taken last
-# leaves the other worker idle until it ends.
+# The longest files first: the two workers take files in this order (--dist loadfile --no-loadscope-reorder;
+# by default xdist starts the files with the most tests), and a long one taken last leaves the other worker
+# idle until it ends.
 LONGEST_FIRST = (
     "tests/e2e/test_contract.py",
     "tests/e2e/test_watches.py",
