@@ -150,16 +150,25 @@ def test_connections_and_subscriptions_are_stored_per_connection_and_found_per_t
     assert repo.subscribers("tenant-b", "research:r1") == []
     assert "delivered" not in repo.subscribers("tenant-a", "all")[0]  # `all` resumes nothing
 
-    # Delivery claims move `delivered` one event at a time, under a lease.
-    claim = {"owner": "one", "lease_until": time.time() + 5, "now": time.time()}
-    assert not repo.claim("conn-a", "research:r1", after=2, seq=3, **claim)  # 3 is already delivered
-    assert repo.claim("conn-a", "research:r1", after=3, seq=4, **claim)
-    assert not repo.claim("conn-a", "research:r1", after=4, seq=5, **{**claim, "owner": "two"})  # leased
-    assert repo.claim("conn-a", "research:r1", after=4, seq=5, **claim)  # the holder goes on
-    assert repo.unclaim("conn-a", "research:r1", seq=5, back_to=4, owner="one")
-    assert repo.claim("conn-a", "research:r1", after=4, seq=5, **{**claim, "owner": "two"})
-    assert repo.release("conn-a", "research:r1", "two")
-    assert repo.subscription("conn-a", "research:r1")["delivered"] == 5  # type: ignore[index]
+    # Delivery claims move `delivered` on from the last event sent, under a lease.
+    def claim(after: int, seq: int, owner: str = "one") -> bool:
+        now = time.time()
+        return not repo.claim_many(
+            [("conn-a", after)], "research:r1", seq=seq, owner=owner, lease_until=now + 5, now=now
+        )
+
+    def delivered() -> int:
+        (subscription,) = repo.subscriptions(["conn-a"], "research:r1")
+        return int(subscription["delivered"])
+
+    assert not claim(after=2, seq=3)  # 3 is already delivered
+    assert claim(after=3, seq=4)
+    assert not claim(after=4, seq=5, owner="two")  # leased
+    assert claim(after=4, seq=6)  # the holder goes on, a run of events at once
+    assert repo.unclaim("conn-a", "research:r1", seq=6, back_to=5, owner="one")  # 6 could not be sent
+    assert claim(after=5, seq=6, owner="two")
+    repo.release_many(["conn-a"], "research:r1", "two")
+    assert delivered() == 6 and claim(after=6, seq=7) and delivered() == 7
 
     repo.connect("conn-old", "tenant-a", "2026-01-01T00:00:00.000Z", int(time.time()) - 1)
     assert "conn-old" in repo.expired(time.time()) and "conn-a" not in repo.expired(time.time())
@@ -167,8 +176,8 @@ def test_connections_and_subscriptions_are_stored_per_connection_and_found_per_t
 
     assert repo.disconnect("conn-a")
     assert repo.get("conn-a") is None and repo.subscribers("tenant-a", "research:r1") == []
-    assert not repo.claim("conn-a", "research:r1", after=5, seq=6, **claim)  # nothing comes back to life
-    assert repo.subscription("conn-a", "research:r1") is None
+    assert not claim(after=7, seq=8)  # nothing comes back to life
+    assert repo.subscriptions(["conn-a"], "research:r1") == []
 
 
 def test_a_replay_racing_live_pushes_delivers_every_event_once_and_in_order(realtime: Realtime) -> None:
@@ -203,22 +212,20 @@ def test_claims_of_many_subscriptions_are_taken_together_and_a_contended_one_is_
         repo.connect(name, "tenant-m", "2026-01-01T00:00:00.000Z", FAR_FUTURE)
         assert repo.subscribe(name, "tenant-m", topic, 0, FAR_FUTURE)
     now = time.time()
-    assert repo.claim("many-b", topic, after=0, seq=1, owner="other", lease_until=now + 5, now=now)
+    assert not repo.claim_many([("many-b", 0)], topic, seq=1, owner="other", lease_until=now + 5, now=now)
     refused = repo.claim_many(
         [("many-a", 0), ("many-b", 0), ("many-c", 0)], topic, seq=1, owner="me", lease_until=now + 5, now=now
     )
     assert refused == {1}
-    assert [repo.subscription(name, topic)["busy_owner"] for name in ("many-a", "many-b", "many-c")] == [  # type: ignore[index]
-        "me",
-        "other",
-        "me",
-    ]
+
+    def owners() -> dict[str, str | None]:
+        return {
+            s["connection_id"]: s.get("busy_owner") for s in repo.subscriptions(["many-a", "many-b", "many-c"], topic)
+        }
+
+    assert owners() == {"many-a": "me", "many-b": "other", "many-c": "me"}
     repo.release_many(["many-a", "many-b", "many-c"], topic, "me")  # b's lease is not ours: left alone
-    assert [repo.subscription(name, topic).get("busy_owner") for name in ("many-a", "many-b", "many-c")] == [  # type: ignore[union-attr]
-        None,
-        "other",
-        None,
-    ]
+    assert owners() == {"many-a": None, "many-b": "other", "many-c": None}
 
 
 def test_an_event_reaches_many_subscribers_for_a_few_dynamodb_requests_each_event_once_in_order(
@@ -247,10 +254,51 @@ def test_an_event_reaches_many_subscribers_for_a_few_dynamodb_requests_each_even
         # Two events committed while nobody pushed: the next push finds every subscriber behind and sends both.
         append(realtime, research_id, 2)
         third = append(realtime, research_id, 3)
-        realtime.fanout.emitted("rt-tenant", third)
+        requests.clear()
+        events.register("before-call.dynamodb", count)
+        try:
+            realtime.fanout.emitted("rt-tenant", third)
+        finally:
+            events.unregister("before-call.dynamodb", count)
+        assert len(requests) <= 7, requests  # and one more read of the log, for what they missed
         realtime.fanout.emitted("rt-tenant", {**first, "seq": 2})  # a late push of what was sent: nothing
         for ws, connection_id in clients:
             assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3]
+
+
+def test_events_pushed_side_by_side_reach_many_subscribers_in_order_for_a_few_requests_each(
+    realtime: Realtime,
+) -> None:
+    """Steps that run side by side commit a task's events at the same moment, and each pushes its own: the one
+    that holds the subscriptions' leases sends the others' events too, for all of them at once."""
+    research_id = new_research(realtime)
+    requests: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        requests.append(model.name)
+
+    with ExitStack() as opened:
+        clients = [opened.enter_context(open_client(realtime)) for _ in range(30)]
+        for _, connection_id in clients:
+            assert realtime.connections.subscribe(connection_id, "rt-tenant", f"research:{research_id}", 0, FAR_FUTURE)
+        events = client("dynamodb").meta.events
+        events.register("before-call.dynamodb", count)
+        try:
+            pushes = []
+            for seq in range(1, 7):
+                push = threading.Thread(
+                    target=realtime.fanout.emitted, args=("rt-tenant", append(realtime, research_id, seq))
+                )
+                push.start()
+                pushes.append(push)
+            for push in pushes:
+                push.join()
+        finally:
+            events.unregister("before-call.dynamodb", count)
+        for ws, connection_id in clients:
+            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3, 4, 5, 6]
+    # One subscriber at a time, a single contended event would cost more than 30.
+    assert len(requests) <= 6 * 12, sorted(requests)
 
 
 def test_a_gone_connection_is_deleted_and_the_others_still_get_the_event(realtime: Realtime) -> None:
@@ -264,7 +312,7 @@ def test_a_gone_connection_is_deleted_and_the_others_still_get_the_event(realtim
         realtime.fanout.emitted("rt-tenant", event)
         assert drain(realtime, client, connection_id) == [event]
     assert realtime.connections.get("gone-conn") is None
-    assert realtime.connections.subscription("gone-conn", topic) is None
+    assert realtime.connections.subscriptions(["gone-conn"], topic) == []
 
 
 def test_a_large_event_arrives_whole_in_one_frame_with_a_reference_to_the_rest(realtime: Realtime) -> None:

@@ -51,11 +51,11 @@ TASK_STARTS = [*_each("dynamodb:PutItem dynamodb:UpdateItem", DATA), *_each("sqs
 TASK_ENDS = [Call("dynamodb:TransactWriteItems", DATA, ("Update", "Put"))]
 # tasks: TaskRepository.delete, every item of the task's partition.
 TASK_DELETES = _each("dynamodb:Query dynamodb:DeleteItem", DATA)
-# realtime: the fan-out (subscribers, claim/release/unclaim, a subscription, a gone connection deleted, the
-# task's log for what a subscriber missed) and its posts.
+# realtime: the fan-out (subscribers, claims and releases, a claim given back, refused claims read again, a gone
+# connection deleted, the task's log for what a subscriber missed) and its posts.
 FANOUT = [
     *_each("dynamodb:Query", f"{CONNECTIONS}/index/gsi1"),
-    *_each("dynamodb:Query dynamodb:GetItem dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
+    *_each("dynamodb:Query dynamodb:BatchGetItem dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
     Call("dynamodb:TransactWriteItems", CONNECTIONS, ("Update",)),  # claims and releases, many at once
     *_each("dynamodb:Query", DATA),
     *_each("apigatewaymanagementapi:PostToConnection", "WebSocketApi"),
@@ -242,7 +242,7 @@ CALLS: dict[str, list[Call]] = {
         *_each("dynamodb:GetItem", DATA),  # the task subscribed to
         *_each("apigatewaymanagementapi:DeleteConnection", "WebSocketApi"),  # a connection that is not ours
         # Replies, and the catch-up of a subscription (claims on it, the task's log), through the fan-out.
-        *_each("dynamodb:Query dynamodb:GetItem dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
+        *_each("dynamodb:Query dynamodb:BatchGetItem dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
         *_each("dynamodb:Query", DATA),
         *_each("apigatewaymanagementapi:PostToConnection", "WebSocketApi"),
     ],

@@ -8,8 +8,8 @@ through `gsi1` (`T#<tenant>#SUB#<topic>`, `T#<tenant>#CONN`). `gsi2` is a sparse
 connection expiry times for the sweeper. Items expire with the connection (`ttl`, API Gateway's
 2-hour limit) and are filtered on read, since DynamoDB deletes late.
 
-A task subscription carries `delivered`, the seq of the last event sent to it; `claim` moves it
-forward one event at a time under a short lease (see realtime/fanout.py for why).
+A task subscription carries `delivered`, the seq of the last event sent to it; `claim_many` moves it
+forward under a short lease, many subscriptions at once (see realtime/fanout.py for why).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import Any
 from researcher_pro.core.aws import WriteContention, applied, client, failed_conditions, from_item, to_attr, to_item
 
 EXPIRY_PARTITION = "EXPIRES"
-TRANSACTION_ITEMS = 100  # DynamoDB's limit
+TRANSACTION_ITEMS = 100  # DynamoDB's limits
+BATCH_READ_ITEMS = 100
 CONNECTION_SK = "CONN"
 
 
@@ -158,6 +159,9 @@ class ConnectionRepository:
                 "IndexName": "gsi1",
                 "KeyConditionExpression": "gsi1pk = :p",
                 "ExpressionAttributeValues": {":p": {"S": f"T#{tenant}#SUB#{topic}"}},
+                # Only what a push needs: every event of a followed task reads them all.
+                "ProjectionExpression": "connection_id, delivered, #ttl",
+                "ExpressionAttributeNames": {"#ttl": "ttl"},
             }
             if start:
                 params["ExclusiveStartKey"] = start
@@ -168,28 +172,28 @@ class ConnectionRepository:
                 now = time.time()
                 return [i for i in items if i.get("ttl", 0) > now]
 
-    def subscription(self, connection_id: str, topic: str) -> dict[str, Any] | None:
-        reply = self._db.get_item(
-            TableName=self._table,
-            Key=to_item({"pk": _pk(connection_id), "sk": _sub_sk(topic)}),
-            ConsistentRead=True,
-        )
-        return from_item(reply["Item"]) if "Item" in reply else None
+    def subscriptions(self, connection_ids: list[str], topic: str) -> list[dict[str, Any]]:
+        """The subscriptions of these connections to `topic` as they are now (missing ones left out), in one
+        batch read per hundred."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(connection_ids), BATCH_READ_ITEMS):
+            chunk = connection_ids[start : start + BATCH_READ_ITEMS]
+            keys = [to_item({"pk": _pk(c), "sk": _sub_sk(topic)}) for c in chunk]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                reply = self._db.batch_get_item(RequestItems=request)
+                found.extend(from_item(item) for item in reply["Responses"].get(self._table, []))
+                request = reply.get("UnprocessedKeys") or {}
+        return found
 
     # --- delivery --------------------------------------------------------------------------------
-    def claim(
-        self, connection_id: str, topic: str, *, after: int, seq: int, owner: str, lease_until: float, now: float
-    ) -> bool:
-        """Take the right to send event `seq` to this subscription: only when `after` was the last one
-        sent and nobody else holds the lease (or it is ours, or it ran out)."""
-        item = self._claim(connection_id, topic, after, seq, owner, lease_until, now)
-        return applied(lambda: self._db.update_item(**item["Update"]))
-
     def claim_many(
         self, claims: list[tuple[str, int]], topic: str, *, seq: int, owner: str, lease_until: float, now: float
     ) -> set[int]:
-        """`claim` for many subscriptions to one topic, each (connection id, the seq it was last sent), in one
-        transaction per hundred: the positions of the claims that were not taken (the others all were).
+        """Take the right to send the events after each subscription's last one up to `seq`: for subscriptions
+        to one topic, each (connection id, the seq it was last sent), only where that is still the last one sent
+        and nobody else holds the lease (or it is ours, or it ran out). In one transaction per hundred: the
+        positions of the claims that were not taken (the others all were).
 
         A transaction writes nothing when one of its conditions fails, so it is written again without the
         claims that failed until the rest go through: one request for all of them when none is contended."""
@@ -211,8 +215,8 @@ class ConnectionRepository:
         return refused
 
     def release_many(self, connection_ids: list[str], topic: str, owner: str) -> None:
-        """`release` for many subscriptions to one topic, in one transaction per hundred; a lease that is no
-        longer ours is left alone."""
+        """Let go of our leases on subscriptions to one topic, in one transaction per hundred; a lease that is
+        no longer ours is left alone."""
         for start in range(0, len(connection_ids), TRANSACTION_ITEMS):
             chunk = connection_ids[start : start + TRANSACTION_ITEMS]
             while chunk:
@@ -223,31 +227,17 @@ class ConnectionRepository:
                 failed = failed_conditions(self._db, updates)
                 chunk = [c for i, c in enumerate(chunk) if i not in failed] if failed else []
 
-    def release(self, connection_id: str, topic: str, owner: str) -> bool:
-        return self._update(
-            connection_id,
-            topic,
-            "REMOVE busy_owner, busy_until",
-            _OWNED,
-            {":owner": to_attr(owner)},
-        )
-
     def unclaim(self, connection_id: str, topic: str, *, seq: int, back_to: int, owner: str) -> bool:
-        """Undo a claim whose event could not be sent, so the next delivery tries it again."""
-        return self._update(
+        """Give back what a claim up to `seq` took but could not send (back to `back_to`, the last event sent),
+        so the next delivery sends it."""
+        update = self._update_item(
             connection_id,
             topic,
             "SET delivered = :back REMOVE busy_owner, busy_until",
             "attribute_exists(pk) AND delivered = :seq AND busy_owner = :owner",
             {":back": to_attr(back_to), ":seq": to_attr(seq), ":owner": to_attr(owner)},
         )
-
-    def _update(self, connection_id: str, topic: str, expression: str, condition: str, values: dict[str, Any]) -> bool:
-        return applied(
-            lambda: self._db.update_item(
-                **self._update_item(connection_id, topic, expression, condition, values)["Update"]
-            )
-        )
+        return applied(lambda: self._db.update_item(**update["Update"]))
 
     def _claim(
         self, connection_id: str, topic: str, after: int, seq: int, owner: str, lease_until: float, now: float

@@ -11,12 +11,16 @@ How: the subscription item holds `delivered`, the seq of the last event sent. Se
 first *claims* it with one conditional write, `delivered: s-1 → s`, which also takes a short lease
 (`busy_owner`/`busy_until`), and only the claim's winner sends. So no seq is sent twice, and no seq
 is sent before the one before it was claimed; the lease keeps the sends themselves in order (a
-second sender cannot claim `s+1` while `s` is still on its way). Whoever sends — a replay or a live
+second sender cannot claim `s+1` while `s` is still on its way). A sender with several events at hand
+(a replay, a subscription that fell behind) claims a run of them at once, `delivered: s-1 → t`, and
+sends `s`…`t` in order under its lease; a send that fails gives back what it did not send (`delivered`
+back to the last event sent). Whoever sends — a replay or a live
 push, the code is the same `_pump` — goes on reading the log after its last event, releases the
 lease, and reads the log once more before it stops. Every event is *committed before* its
 committer pumps, so for each committed event `e` one of these holds:
 - the committer's pump claims and sends `e` itself;
-- its claim fails because `delivered` is already at or past `e`: sent;
+- its claim fails because `delivered` is already at or past `e`: sent, or in a run on its way under
+  the lease of whoever claimed it (which gives back what it could not send);
 - its claim fails because another pump holds the lease: that pump's last log read comes after its
   release, which comes after this failure, which comes after `e` was committed, so it sends `e`;
 - its claim fails because `delivered` moved since it was read: the pump re-reads the subscription
@@ -24,11 +28,14 @@ committer pumps, so for each committed event `e` one of these holds:
 A subscription written after an event's committer looked for subscribers still gets that event:
 `subscribe` records where it starts before anything can be missed, then pumps from there.
 
-At scale: a live event's committer claims every subscription that is up to date in one transaction,
-posts to them all at once on a bounded pool (one kept-alive connection each), lets them all go in one
-transaction and reads the log once for all of them, so an event costs the same few DynamoDB requests
-whether one client follows the task or hundreds. A claim the transaction could not take (contended,
-moved on, unsubscribed) is left to that subscription's own pump, which is the protocol above as it is.
+At scale, subscriptions are pumped together: a live event's committer groups the task's subscriptions
+by the last event sent to them, and for each group claims the run of events in one transaction (per
+hundred), posts it to all of them at once on a bounded pool of kept-alive connections, lets them go in
+one transaction and reads the log once for the whole group. So an event costs the same few DynamoDB
+requests whether one client follows the task or hundreds, and so do events committed while another
+pump holds the leases (steps running side by side): the holder sends them all in its next round. The
+claims a transaction could not take are read again in one batch: those another pump holds are left to
+it, those that moved on are pumped on from where they are, and the gone or unsubscribed are dropped.
 
 Events that belong to no task, and `all` subscriptions (seq is per task, so there is nothing to
 resume), are pushed live at most once per connection: a connection that also follows the event's
@@ -56,6 +63,7 @@ from researcher_pro.tasks.repository import TaskRepository
 
 LOG_PAGE = 100
 MAX_ROUNDS = 50  # bounds one pump; whatever is left is picked up by the next event's pump
+EVENTS_PER_CLAIM = 20  # events a pump claims with one write (a replay's, or a subscription behind)
 
 
 class Sent(Enum):
@@ -108,46 +116,25 @@ class Fanout:
     def _deliver(
         self, tenant: str, kind: str, task_id: str, followers: list[dict[str, Any]], event: dict[str, Any]
     ) -> None:
-        """`event` to every subscription of its task, by the protocol above, with its DynamoDB writes shared:
-        the subscriptions whose last event sent is the one before it are claimed in one transaction, sent to
-        at once, and let go in one transaction, then the log is read once for all of them. Any other (behind,
-        contended, or a send that failed) goes through its own pump."""
-        seq, name = int(event["seq"]), topic(kind, task_id)
-        ready = [sub for sub in followers if sub.get("delivered") == seq - 1]
-        behind = [sub for sub in followers if isinstance(sub.get("delivered"), int) and sub["delivered"] < seq - 1]
-        pool = self._executor()
-        alone = [
-            pool.submit(self._pump, tenant, kind, task_id, sub["connection_id"], sub["delivered"], event)
-            for sub in behind
-        ]
-        if ready:
-            owner, now = uuid.uuid4().hex, time.time()
-            claims = [(str(sub["connection_id"]), seq - 1) for sub in ready]
-            refused = self._connections.claim_many(
-                claims, name, seq=seq, owner=owner, lease_until=now + self._lease, now=now
-            )
-            for position in sorted(refused):
-                alone.append(pool.submit(self._pump, tenant, kind, task_id, claims[position][0], seq - 1, event))
-            claimed = [connection_id for position, (connection_id, _) in enumerate(claims) if position not in refused]
-            outcomes = list(pool.map(lambda connection_id: self.send(connection_id, event), claimed))
-            sent = [
-                connection_id for connection_id, outcome in zip(claimed, outcomes, strict=True) if outcome is Sent.OK
-            ]
-            for connection_id, outcome in zip(claimed, outcomes, strict=True):
-                if outcome is Sent.FAILED:
-                    self._connections.unclaim(connection_id, name, seq=seq, back_to=seq - 1, owner=owner)
-            if sent:
-                self._connections.release_many(sent, name, owner)
-                # Let go, then read: an event whose pump found our lease is in the log by now.
-                if self._logs[kind].events(tenant, task_id, seq, 1):
-                    alone += [pool.submit(self._pump, tenant, kind, task_id, c, seq, None) for c in sent]
-        for pumped in alone:
-            pumped.result()
+        """`event` to every subscription of its task. The subscriptions are grouped by the last event sent to
+        them, and each group is pumped together: the subscriptions whose last event is the one before are sent
+        `event` itself, any other group what the log holds after its last event."""
+        seq = int(event["seq"])
+        groups: dict[int, list[str]] = {}
+        for sub in followers:
+            delivered = sub.get("delivered")
+            # At or past `event`: sent, or on its way from a pump that reads the log on after it.
+            if isinstance(delivered, int) and delivered < seq:
+                groups.setdefault(delivered, []).append(str(sub["connection_id"]))
+        if seq - 1 in groups:
+            self._pump(tenant, kind, task_id, groups.pop(seq - 1), seq - 1, [event])
+        for delivered, connection_ids in sorted(groups.items()):
+            self._pump(tenant, kind, task_id, connection_ids, delivered, None)
 
     # --- for subscribe ---------------------------------------------------------------------------
     def catch_up(self, tenant: str, kind: str, task_id: str, connection_id: str, delivered: int) -> None:
         """Send what the log holds after `delivered`, then leave the rest to live pushes."""
-        self._pump(tenant, kind, task_id, connection_id, delivered, None)
+        self._pump(tenant, kind, task_id, [connection_id], delivered, None)
 
     def send(self, connection_id: str, message: dict[str, Any]) -> Sent:
         """One message to one connection. A 410 deletes the connection; other errors are logged."""
@@ -170,61 +157,78 @@ class Fanout:
         tenant: str,
         kind: str,
         task_id: str,
-        connection_id: str,
-        delivered: int | None,
-        known: dict[str, Any] | None,
+        group: list[str],
+        delivered: int,
+        known: list[dict[str, Any]] | None,
+        rounds: int = MAX_ROUNDS,
     ) -> None:
-        if delivered is None:
-            return
+        """Send the subscriptions of `group`, every one of them sent up to `delivered`, the events after it
+        (`known`, or what the log holds), a run at a time: each run claimed for the whole group in one
+        transaction per hundred, sent to every subscription at once, in order for each, and let go in one
+        transaction per hundred; then the log is read once for all of them."""
         name, owner = topic(kind, task_id), uuid.uuid4().hex
+        pending = known if known is not None else self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
         holding = False
-        for _ in range(MAX_ROUNDS):
-            if known is not None and known["seq"] <= delivered:
-                return  # already sent by a pump that reads the log on after it
-            if known is not None and known["seq"] == delivered + 1:
-                pending = [known]
-            else:
-                if holding:
-                    # Release, then read: an event whose pump found our lease is in the log by now.
-                    self._connections.release(connection_id, name, owner)
-                    holding = False
+        for _ in range(rounds):
+            if not group or not pending:
+                break
+            run, pending = pending[:EVENTS_PER_CLAIM], pending[EVENTS_PER_CLAIM:]
+            last, now = int(run[-1]["seq"]), time.time()
+            refused = self._connections.claim_many(
+                [(connection_id, delivered) for connection_id in group],
+                name,
+                seq=last,
+                owner=owner,
+                lease_until=now + self._lease,
+                now=now,
+            )
+            claimed = [connection_id for i, connection_id in enumerate(group) if i not in refused]
+            outcomes = list(self._executor().map(self._send_run, claimed, [run] * len(claimed)))
+            if refused:
+                self._settle(tenant, kind, task_id, [group[i] for i in sorted(refused)], owner, rounds - 1)
+            # The subscriptions still held: a gone one was deleted, a failed one given back what it was not sent
+            # (it gets that after the next event the task commits).
+            group, holding = [], True
+            for connection_id, (outcome, sent_up_to) in zip(claimed, outcomes, strict=True):
+                if outcome is Sent.OK:
+                    group.append(connection_id)
+                elif outcome is Sent.FAILED:
+                    back_to = delivered if sent_up_to is None else sent_up_to
+                    self._connections.unclaim(connection_id, name, seq=last, back_to=back_to, owner=owner)
+            delivered = last
+            if group and not pending:
+                # Let go, then read: an event whose pump found our lease is in the log by now.
+                self._connections.release_many(group, name, owner)
+                holding = False
                 pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
-            known = None
-            if not pending:
-                return
-            delivered, holding, go_on = self._send_in_order(connection_id, name, owner, delivered, pending)
-            if not go_on:
-                return
-        if holding:
-            self._connections.release(connection_id, name, owner)
+        if holding and group:
+            self._connections.release_many(group, name, owner)
 
-    def _send_in_order(
-        self, connection_id: str, name: str, owner: str, delivered: int, pending: list[dict[str, Any]]
-    ) -> tuple[int, bool, bool]:
-        """Claim and send each event in turn: (last seq delivered, lease held, whether to read on)."""
-        holding = False
-        for event in pending:
-            seq = int(event["seq"])
-            now = time.time()
-            lease = now + self._lease
-            if not self._connections.claim(
-                connection_id, name, after=delivered, seq=seq, owner=owner, lease_until=lease, now=now
-            ):
-                current = self._connections.subscription(connection_id, name)
-                if current is None or current.get("delivered") is None:
-                    return delivered, holding, False  # unsubscribed or disconnected
-                if current.get("busy_owner") not in (None, owner) and float(current.get("busy_until", 0)) >= now:
-                    return delivered, holding, False  # the lease holder reads the log after it lets go
-                return int(current["delivered"]), holding, True  # moved on meanwhile: carry on from there
-            holding = True
+    def _settle(self, tenant: str, kind: str, task_id: str, refused: list[str], owner: str, rounds: int) -> None:
+        """Subscriptions whose claim was refused, read again as they are now. Gone, unsubscribed, or leased by
+        another pump (which reads the log after it lets go): nothing to do. Moved on since they were read: pumped
+        on from where they are."""
+        now, moved = time.time(), dict[int, list[str]]()
+        for sub in self._connections.subscriptions(refused, topic(kind, task_id)):
+            delivered = sub.get("delivered")
+            if delivered is None:
+                continue
+            if sub.get("busy_owner") not in (None, owner) and float(sub.get("busy_until", 0)) >= now:
+                continue
+            moved.setdefault(int(delivered), []).append(str(sub["connection_id"]))
+        for delivered, group in sorted(moved.items()):
+            self._pump(tenant, kind, task_id, group, delivered, None, rounds)
+
+    def _send_run(self, connection_id: str, run: list[dict[str, Any]]) -> tuple[Sent, int | None]:
+        """The events of `run` to one connection, in order, up to the first that could not be sent: how it
+        ended, and the seq of the last event sent (None for none)."""
+        sent_up_to = None
+        for event in run:
             outcome = self.send(connection_id, event)
-            if outcome is Sent.GONE:
-                return delivered, False, False
-            if outcome is Sent.FAILED:
-                self._connections.unclaim(connection_id, name, seq=seq, back_to=delivered, owner=owner)
-                return delivered, False, False
-            delivered = seq
-        return delivered, holding, True
+            if outcome is not Sent.OK:
+                return outcome, sent_up_to
+            sent_up_to = int(event["seq"])
+        return Sent.OK, sent_up_to
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._pool_lock:
