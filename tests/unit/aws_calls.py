@@ -57,6 +57,7 @@ FANOUT = [
     *_each("dynamodb:Query", f"{CONNECTIONS}/index/gsi1"),
     *_each("dynamodb:Query dynamodb:BatchGetItem dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
     Call("dynamodb:TransactWriteItems", CONNECTIONS, ("Update",)),  # claims and releases, many at once
+    Call("dynamodb:TransactWriteItems", DATA, ("ConditionCheck",)),  # a release: the task logged nothing more
     *_each("dynamodb:Query", DATA),
     *_each("apigatewaymanagementapi:PostToConnection", "WebSocketApi"),
 ]
@@ -243,6 +244,7 @@ CALLS: dict[str, list[Call]] = {
         *_each("apigatewaymanagementapi:DeleteConnection", "WebSocketApi"),  # a connection that is not ours
         # Replies, and the catch-up of a subscription (claims on it, the task's log), through the fan-out.
         *_each("dynamodb:Query dynamodb:BatchGetItem dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
+        Call("dynamodb:TransactWriteItems", DATA, ("ConditionCheck",)),
         *_each("dynamodb:Query", DATA),
         *_each("apigatewaymanagementapi:PostToConnection", "WebSocketApi"),
     ],

@@ -214,18 +214,26 @@ class ConnectionRepository:
                 positions = [p for i, p in enumerate(positions) if i not in failed] if failed else []
         return refused
 
-    def release_many(self, connection_ids: list[str], topic: str, owner: str) -> None:
+    def release_many(
+        self, connection_ids: list[str], topic: str, owner: str, *, if_holds: dict[str, Any] | None = None
+    ) -> bool:
         """Let go of our leases on subscriptions to one topic, in one transaction per hundred; a lease that is
-        no longer ours is left alone."""
-        for start in range(0, len(connection_ids), TRANSACTION_ITEMS):
-            chunk = connection_ids[start : start + TRANSACTION_ITEMS]
+        no longer ours is left alone. With `if_holds`, a ConditionCheck of another item that goes into each
+        transaction, only while it holds: False when it did not, and the leases it was written with are still
+        held (those of the transactions before it are let go)."""
+        per_transaction = TRANSACTION_ITEMS - 1  # room for the check
+        for start in range(0, len(connection_ids), per_transaction):
+            chunk = connection_ids[start : start + per_transaction]
             while chunk:
                 updates = [
                     self._update_item(c, topic, "REMOVE busy_owner, busy_until", _OWNED, {":owner": to_attr(owner)})
                     for c in chunk
                 ]
-                failed = failed_conditions(self._db, updates)
+                failed = failed_conditions(self._db, [*updates, *([if_holds] if if_holds else [])])
+                if len(chunk) in failed:
+                    return False
                 chunk = [c for i, c in enumerate(chunk) if i not in failed] if failed else []
+        return True
 
     def unclaim(self, connection_id: str, topic: str, *, seq: int, back_to: int, owner: str) -> bool:
         """Give back what a claim up to `seq` took but could not send (back to `back_to`, the last event sent),

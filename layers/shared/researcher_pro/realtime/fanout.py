@@ -14,15 +14,16 @@ is sent before the one before it was claimed; the lease keeps the sends themselv
 second sender cannot claim `s+1` while `s` is still on its way). A sender with several events at hand
 (a replay, a subscription that fell behind) claims a run of them at once, `delivered: s-1 → t`, and
 sends `s`…`t` in order under its lease; a send that fails gives back what it did not send (`delivered`
-back to the last event sent). Whoever sends — a replay or a live
-push, the code is the same `_pump` — goes on reading the log after its last event, releases the
-lease, and reads the log once more before it stops. Every event is *committed before* its
-committer pumps, so for each committed event `e` one of these holds:
+back to the last event sent). Whoever sends — a replay or a live push, the code is the same `_pump` —
+lets go of the lease only in a transaction that also checks that the task has logged no event after
+the last one sent; when it has, the pump holds on, reads the log and sends that too. Every event is
+*committed before* its committer pumps, so for each committed event `e` one of these holds:
 - the committer's pump claims and sends `e` itself;
 - its claim fails because `delivered` is already at or past `e`: sent, or in a run on its way under
   the lease of whoever claimed it (which gives back what it could not send);
-- its claim fails because another pump holds the lease: that pump's last log read comes after its
-  release, which comes after this failure, which comes after `e` was committed, so it sends `e`;
+- its claim fails because another pump holds the lease: that pump lets go only in a transaction that
+  finds no event after its last one, which comes after this failure, which comes after `e` was
+  committed, so it holds on and sends `e`;
 - its claim fails because `delivered` moved since it was read: the pump re-reads the subscription
   consistently and carries on from there, filling any gap from the log itself.
 A subscription written after an event's committer looked for subscribers still gets that event:
@@ -30,10 +31,10 @@ A subscription written after an event's committer looked for subscribers still g
 
 At scale, subscriptions are pumped together: a live event's committer groups the task's subscriptions
 by the last event sent to them, and for each group claims the run of events in one transaction (per
-hundred), posts it to all of them at once on a bounded pool of kept-alive connections, lets them go in
-one transaction and reads the log once for the whole group. So an event costs the same few DynamoDB
-requests whether one client follows the task or hundreds, and so do events committed while another
-pump holds the leases (steps running side by side): the holder sends them all in its next round. The
+hundred), posts it to all of them at once on a bounded pool of kept-alive connections, and lets them go
+in one transaction (with the check above). So an event costs the same few DynamoDB requests whether one
+client follows the task or hundreds, and so do events committed while another pump holds the leases
+(steps running side by side): the holder sends them all in its next round. The
 claims a transaction could not take are read again in one batch: those another pump holds are left to
 it, those that moved on are pumped on from where they are, and the gone or unsubscribed are dropped.
 
@@ -164,8 +165,8 @@ class Fanout:
     ) -> None:
         """Send the subscriptions of `group`, every one of them sent up to `delivered`, the events after it
         (`known`, or what the log holds), a run at a time: each run claimed for the whole group in one
-        transaction per hundred, sent to every subscription at once, in order for each, and let go in one
-        transaction per hundred; then the log is read once for all of them."""
+        transaction per hundred and sent to every subscription at once, in order for each; the group is let
+        go in one transaction per hundred once the task has logged nothing more."""
         name, owner = topic(kind, task_id), uuid.uuid4().hex
         pending = known if known is not None else self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
         holding = False
@@ -197,9 +198,11 @@ class Fanout:
                     self._connections.unclaim(connection_id, name, seq=last, back_to=back_to, owner=owner)
             delivered = last
             if group and not pending:
-                # Let go, then read: an event whose pump found our lease is in the log by now.
-                self._connections.release_many(group, name, owner)
-                holding = False
+                # Let go only if the task logged nothing after `delivered`: an event whose pump found our lease
+                # is in the log by then, so we hold on, read it and send it.
+                logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, delivered)
+                if self._connections.release_many(group, name, owner, if_holds=logged_up_to):
+                    return
                 pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
         if holding and group:
             self._connections.release_many(group, name, owner)

@@ -114,6 +114,18 @@ class TaskRepository:
         )
         return {i["sk"]["S"].removeprefix("STEP#"): from_item(i)["output"] for i in reply["Items"]}
 
+    def logged_up_to(self, tenant: str, task_id: str, seq: int) -> dict[str, Any]:
+        """A TransactWriteItems entry that holds while `seq` is the task's last event: another transaction's write
+        goes through only if no event was appended after it."""
+        return {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": self._meta_key(tenant, task_id),
+                "ConditionExpression": "event_seq = :seq",
+                "ExpressionAttributeValues": {":seq": {"N": str(seq)}},
+            }
+        }
+
     def events(self, tenant: str, task_id: str, after: int, limit: int) -> list[dict[str, Any]]:
         reply = self._db.query(
             TableName=self._table,
