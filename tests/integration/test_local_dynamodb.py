@@ -145,3 +145,21 @@ def test_a_transaction_changes_all_of_its_items_or_none_and_nothing_else(stack: 
         "created": "9",
         "updated": "2",
     }
+
+
+def test_items_updated_with_the_same_expression_and_values_stay_apart(stack: Stack) -> None:
+    db, table, pk = client("dynamodb"), stack.physical_name("ConnectionsTable"), f"C#{uuid.uuid4().hex}"
+    same = {"UpdateExpression": "SET m = :m", "ExpressionAttributeValues": {":m": {"M": {"n": {"N": "1"}}}}}
+    for name in ("a", "b"):
+        db.update_item(TableName=table, Key=key(pk, name), **same)
+    db.update_item(
+        TableName=table,
+        Key=key(pk, "a"),
+        UpdateExpression="SET m.n = :two",
+        ExpressionAttributeValues={":two": {"N": "2"}},
+    )
+    assert db.get_item(TableName=table, Key=key(pk, "b"))["Item"]["m"] == {"M": {"n": {"N": "1"}}}
+    for _ in range(2):  # refused every time, as DynamoDB refuses it
+        with pytest.raises(ClientError) as refused:
+            db.update_item(TableName=table, Key=key(pk, "a"), **{**same, "UpdateExpression": "SET sk = :m"})
+        assert refused.value.response["Error"]["Code"] == "ValidationException"

@@ -327,6 +327,47 @@ def test_an_event_committed_while_its_subscribers_are_held_is_sent_by_the_holder
         assert [e["seq"] for e in drain(realtime, client, connection_id)] == [1, 2]
 
 
+def test_a_subscription_replays_what_it_missed_for_a_few_requests_and_then_follows_live(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    logged = [append(realtime, research_id, seq) for seq in (1, 2, 3)]
+    requests: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():  # the route's, not this test's
+            requests.append(model.name)
+
+    with open_client(realtime) as (ws, connection_id):
+        events = client("dynamodb").meta.events
+        events.register("before-call.dynamodb", count)
+        try:
+            ws.send(json.dumps({"action": "subscribe", "research_id": research_id, "after": 1}))
+            assert json.loads(ws.recv(timeout=30)) == {"type": "subscribed", "research_id": research_id, "after": 1}
+            assert [json.loads(ws.recv(timeout=30)) for _ in range(2)] == logged[1:]
+            deadline = time.monotonic() + 30
+            while "busy_owner" in realtime.connections.subscriptions([connection_id], f"research:{research_id}")[0]:
+                assert time.monotonic() < deadline, "the subscription was never let go"
+                time.sleep(0.05)
+        finally:
+            events.unregister("before-call.dynamodb", count)
+        # The connection; the task and what it missed in one read; the subscription, written claimed; let go.
+        assert requests == ["GetItem", "Query", "TransactWriteItems", "TransactWriteItems"], requests
+        live = append(realtime, research_id, 4)
+        realtime.fanout.emitted("rt-tenant", live)
+        assert drain(realtime, ws, connection_id) == [live]
+
+
+def test_an_event_committed_while_a_subscription_is_written_is_not_missed(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    for seq in (1, 2):
+        append(realtime, research_id, seq)
+    with open_client(realtime) as (ws, connection_id):
+        # Subscribing from the task's last event, 2, as read: 3 is committed before the subscription is written,
+        # so its committer did not find it.
+        meanwhile = append(realtime, research_id, 3)
+        realtime.fanout.subscribe("rt-tenant", "research", research_id, connection_id, 2, [], FAR_FUTURE)
+        assert drain(realtime, ws, connection_id) == [meanwhile]
+
+
 def test_a_gone_connection_is_deleted_and_the_others_still_get_the_event(realtime: Realtime) -> None:
     research_id = new_research(realtime)
     topic = f"research:{research_id}"

@@ -109,11 +109,23 @@ class ConnectionRepository:
         return [i["pk"]["S"].removeprefix("C#") for i in reply["Items"]]
 
     # --- subscriptions ---------------------------------------------------------------------------
-    def subscribe(self, connection_id: str, tenant: str, topic: str, delivered: int | None, expires_at: int) -> bool:
-        """Add (or reset) a subscription; False when the connection is gone. `delivered` is None for
-        topics that are not one task's log (`all`)."""
+    def subscribe(
+        self,
+        connection_id: str,
+        tenant: str,
+        topic: str,
+        delivered: int | None,
+        expires_at: int,
+        *,
+        lease: tuple[str, float] | None = None,
+        if_holds: dict[str, Any] | None = None,
+    ) -> bool | None:
+        """Add (or reset) a subscription: True, or False when the connection is gone. `delivered` is None for
+        topics that are not one task's log (`all`). With `lease` (owner, until) it is written leased to that
+        owner, as a claim up to `delivered` leaves it; with `if_holds`, a ConditionCheck of another item, only
+        while that holds: None when it did not (nothing is written then)."""
         pk = _pk(connection_id)
-        item = {
+        item: dict[str, Any] = {
             "pk": pk,
             "sk": _sub_sk(topic),
             "connection_id": connection_id,
@@ -124,22 +136,22 @@ class ConnectionRepository:
             "gsi1pk": f"T#{tenant}#SUB#{topic}",
             "gsi1sk": connection_id,
         }
-        return applied(
-            lambda: self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "ConditionCheck": {
-                            "TableName": self._table,
-                            "Key": to_item({"pk": pk, "sk": CONNECTION_SK}),
-                            "ConditionExpression": "attribute_exists(pk) AND tenant = :t AND #ttl > :now",
-                            "ExpressionAttributeNames": {"#ttl": "ttl"},
-                            "ExpressionAttributeValues": {":t": {"S": tenant}, ":now": to_attr(int(time.time()))},
-                        }
-                    },
-                    {"Put": {"TableName": self._table, "Item": to_item(item)}},
-                ]
-            )
-        )
+        if lease is not None:
+            item["busy_owner"], item["busy_until"] = lease
+        connection = {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": to_item({"pk": pk, "sk": CONNECTION_SK}),
+                "ConditionExpression": "attribute_exists(pk) AND tenant = :t AND #ttl > :now",
+                "ExpressionAttributeNames": {"#ttl": "ttl"},
+                "ExpressionAttributeValues": {":t": {"S": tenant}, ":now": to_attr(int(time.time()))},
+            }
+        }
+        put = {"Put": {"TableName": self._table, "Item": to_item(item)}}
+        failed = failed_conditions(self._db, [connection, put, *([if_holds] if if_holds else [])])
+        if 0 in failed:
+            return False
+        return None if failed else True
 
     def unsubscribe(self, connection_id: str, topic: str) -> bool:
         reply = self._db.delete_item(

@@ -27,7 +27,11 @@ the last one sent; when it has, the pump holds on, reads the log and sends that 
 - its claim fails because `delivered` moved since it was read: the pump re-reads the subscription
   consistently and carries on from there, filling any gap from the log itself.
 A subscription written after an event's committer looked for subscribers still gets that event:
-`subscribe` records where it starts before anything can be missed, then pumps from there.
+`subscribe` reads what the log holds after its starting point first, then writes the subscription
+already claimed up to the last event read, in the transaction that checks the task has logged nothing
+after it. An event committed later finds the subscription (and the lease, as above); one committed
+between the read and the write fails that transaction, and the subscription is then written where it
+starts and caught up from the log.
 
 At scale, subscriptions are pumped together: a live event's committer groups the task's subscriptions
 by the last event sent to them, and for each group claims the run of events in one transaction (per
@@ -133,6 +137,37 @@ class Fanout:
             self._pump(tenant, kind, task_id, connection_ids, delivered, None)
 
     # --- for subscribe ---------------------------------------------------------------------------
+    def subscribe(
+        self,
+        tenant: str,
+        kind: str,
+        task_id: str,
+        connection_id: str,
+        start: int,
+        missed: list[dict[str, Any]],
+        expires_at: int,
+    ) -> None:
+        """Subscribe a connection to a task from `start` and send it `missed`, the events the log held after
+        `start` when it was read. The subscription is written already claimed up to the last of them, in the
+        transaction that checks the task has logged nothing since; when it has, it is written as it is and
+        caught up from the log."""
+        name, owner = topic(kind, task_id), uuid.uuid4().hex
+        last = int(missed[-1]["seq"]) if missed else start
+        subscribed = self._connections.subscribe(
+            connection_id,
+            tenant,
+            name,
+            last,
+            expires_at,
+            lease=(owner, time.time() + self._lease) if missed else None,
+            if_holds=self._logs[kind].logged_up_to(tenant, task_id, last),
+        )
+        if subscribed is None:  # the task logged more meanwhile
+            if self._connections.subscribe(connection_id, tenant, name, start, expires_at):
+                self.catch_up(tenant, kind, task_id, connection_id, start)
+        elif subscribed and missed:
+            self._pump(tenant, kind, task_id, [connection_id], start, missed, owner=owner, claimed=last)
+
     def catch_up(self, tenant: str, kind: str, task_id: str, connection_id: str, delivered: int) -> None:
         """Send what the log holds after `delivered`, then leave the rest to live pushes."""
         self._pump(tenant, kind, task_id, [connection_id], delivered, None)
@@ -162,42 +197,49 @@ class Fanout:
         delivered: int,
         known: list[dict[str, Any]] | None,
         rounds: int = MAX_ROUNDS,
+        *,
+        owner: str | None = None,
+        claimed: int | None = None,
     ) -> None:
         """Send the subscriptions of `group`, every one of them sent up to `delivered`, the events after it
         (`known`, or what the log holds), a run at a time: each run claimed for the whole group in one
-        transaction per hundred and sent to every subscription at once, in order for each; the group is let
-        go in one transaction per hundred once the task has logged nothing more."""
-        name, owner = topic(kind, task_id), uuid.uuid4().hex
+        transaction per hundred (unless `owner` has claimed them up to `claimed` already) and sent to every
+        subscription at once, in order for each; the group is let go in one transaction per hundred once the
+        task has logged nothing more."""
+        name, owner = topic(kind, task_id), owner or uuid.uuid4().hex
         pending = known if known is not None else self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
-        holding = False
+        holding = claimed is not None
         for _ in range(rounds):
             if not group or not pending:
                 break
             run, pending = pending[:EVENTS_PER_CLAIM], pending[EVENTS_PER_CLAIM:]
             last, now = int(run[-1]["seq"]), time.time()
-            refused = self._connections.claim_many(
-                [(connection_id, delivered) for connection_id in group],
-                name,
-                seq=last,
-                owner=owner,
-                lease_until=now + self._lease,
-                now=now,
-            )
-            claimed = [connection_id for i, connection_id in enumerate(group) if i not in refused]
-            outcomes = list(self._executor().map(self._send_run, claimed, [run] * len(claimed)))
+            refused: set[int] = set()
+            if claimed is None or last > claimed:
+                refused = self._connections.claim_many(
+                    [(connection_id, delivered) for connection_id in group],
+                    name,
+                    seq=last,
+                    owner=owner,
+                    lease_until=now + self._lease,
+                    now=now,
+                )
+                claimed, holding = last, True
+            claimed_group = [connection_id for i, connection_id in enumerate(group) if i not in refused]
+            outcomes = list(self._executor().map(self._send_run, claimed_group, [run] * len(claimed_group)))
             if refused:
                 self._settle(tenant, kind, task_id, [group[i] for i in sorted(refused)], owner, rounds - 1)
             # The subscriptions still held: a gone one was deleted, a failed one given back what it was not sent
             # (it gets that after the next event the task commits).
-            group, holding = [], True
-            for connection_id, (outcome, sent_up_to) in zip(claimed, outcomes, strict=True):
+            group = []
+            for connection_id, (outcome, sent_up_to) in zip(claimed_group, outcomes, strict=True):
                 if outcome is Sent.OK:
                     group.append(connection_id)
                 elif outcome is Sent.FAILED:
                     back_to = delivered if sent_up_to is None else sent_up_to
-                    self._connections.unclaim(connection_id, name, seq=last, back_to=back_to, owner=owner)
+                    self._connections.unclaim(connection_id, name, seq=claimed, back_to=back_to, owner=owner)
             delivered = last
-            if group and not pending:
+            if group and not pending and delivered == claimed:
                 # Let go only if the task logged nothing after `delivered`: an event whose pump found our lease
                 # is in the log by then, so we hold on, read it and send it.
                 logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, delivered)

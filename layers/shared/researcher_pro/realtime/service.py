@@ -16,7 +16,7 @@ from researcher_pro.access.api_keys import ApiKeyService
 from researcher_pro.core.clock import rfc3339
 from researcher_pro.core.observability import logger
 from researcher_pro.realtime.connections import ConnectionRepository
-from researcher_pro.realtime.fanout import Fanout
+from researcher_pro.realtime.fanout import LOG_PAGE, Fanout
 from researcher_pro.realtime.gateway import ConnectionGateway
 from researcher_pro.realtime.messages import ALL, topic
 from researcher_pro.tasks.kinds import KINDS
@@ -87,8 +87,13 @@ class RealtimeService:
             return
         kind, task_id = task
         # An id we could not have issued is answered like a missing task, without asking storage.
-        known = kind in self._tasks and KINDS[kind].ids.issued(task_id)
-        record = self._tasks[kind].get(tenant, task_id) if known else None
+        record: dict[str, Any] | None = None
+        missed: list[dict[str, Any]] = []
+        if kind in self._tasks and KINDS[kind].ids.issued(task_id):
+            if message.after is None:
+                record = self._tasks[kind].get(tenant, task_id)
+            else:  # and what it missed, in the same read
+                record, missed = self._tasks[kind].record_and_events(tenant, task_id, message.after, LOG_PAGE)
         if record is None:
             # Another tenant's task is answered exactly like one that does not exist.
             self._reply(connection_id, {"type": "error", "detail": f"no {kind} {task_id}", f"{kind}_id": task_id})
@@ -96,9 +101,7 @@ class RealtimeService:
         start = message.after if message.after is not None else int(record.get("event_seq") or 0)
         # The acknowledgement goes first, so it precedes every event this subscription brings.
         self._reply(connection_id, {"type": "subscribed", f"{kind}_id": task_id, "after": start})
-        if not self._connections.subscribe(connection_id, tenant, topic(kind, task_id), start, expires_at):
-            return  # the connection went away meanwhile
-        self._fanout.catch_up(tenant, kind, task_id, connection_id, start)
+        self._fanout.subscribe(tenant, kind, task_id, connection_id, start, missed, expires_at)
 
     def _unsubscribe(self, connection_id: str, message: Unsubscribe) -> None:
         task = message.task()

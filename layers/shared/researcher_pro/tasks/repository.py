@@ -25,6 +25,9 @@ USAGE_FIELDS = ("input_tokens", "output_tokens", "cost_usd", "model_calls", "cac
 _LIVE = ("queued", "running")
 
 
+META = "META"  # the record's sort key in its task's partition; the events' sort before it, the steps' after
+
+
 def task_pk(tenant: str, kind: str, task_id: str) -> str:
     return f"T#{tenant}#{KINDS[kind].letter}#{task_id}"
 
@@ -125,6 +128,37 @@ class TaskRepository:
                 "ExpressionAttributeValues": {":seq": {"N": str(seq)}},
             }
         }
+
+    def record_and_events(
+        self, tenant: str, task_id: str, after: int, limit: int
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The record (None when there is none) and its events after `after` (at most `limit`), in one read of
+        the task's partition, where the events sort just before the record; a second read for the record only
+        when more events than that are left."""
+        reply = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :meta",
+            FilterExpression="attribute_not_exists(#ttl) OR #ttl > :now",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues={
+                ":p": {"S": task_pk(tenant, self.kind, task_id)},
+                ":a": {"S": _event_sk(after + 1)},
+                ":meta": {"S": META},
+                ":now": {"N": str(int(time.time()))},
+            },
+            Limit=limit + 1,
+            ConsistentRead=True,
+        )
+        record: dict[str, Any] | None = None
+        events: list[dict[str, Any]] = []
+        for item in reply["Items"]:
+            if item["sk"]["S"] == META:
+                record = from_item(item)
+            elif len(events) < limit:
+                events.append(from_item(item)["event"])
+        if record is None and "LastEvaluatedKey" in reply:
+            record = self.get(tenant, task_id)
+        return record, events
 
     def events(self, tenant: str, task_id: str, after: int, limit: int) -> list[dict[str, Any]]:
         reply = self._db.query(
@@ -415,17 +449,17 @@ class TaskRepository:
             reply = self._db.query(**params)
             keys = reply["Items"]
             # The record goes first, so a worker that is mid-step finds it gone and stops.
-            keys.sort(key=lambda k: k["sk"]["S"] != "META")
+            keys.sort(key=lambda k: k["sk"]["S"] != META)
             for key in keys:
                 self._db.delete_item(TableName=self._table, Key=key)
-                deleted_meta = deleted_meta or key["sk"]["S"] == "META"
+                deleted_meta = deleted_meta or key["sk"]["S"] == META
             start = reply.get("LastEvaluatedKey")
             if not start:
                 return deleted_meta
 
     # --- keys ------------------------------------------------------------------------------------
     def _meta_key_plain(self, tenant: str, task_id: str) -> dict[str, str]:
-        return {"pk": task_pk(tenant, self.kind, task_id), "sk": "META"}
+        return {"pk": task_pk(tenant, self.kind, task_id), "sk": META}
 
     def _meta_key(self, tenant: str, task_id: str) -> dict[str, Any]:
         return to_item(self._meta_key_plain(tenant, task_id))
