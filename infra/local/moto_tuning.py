@@ -1,0 +1,263 @@
+"""moto made faster where the local cloud spent its time, its behaviour unchanged: what each change keeps as
+moto has it is checked against moto itself by tests/integration/test_local_dynamodb.py. The changes are made
+once per process, before moto serves a request, and each relies on DynamoDB requests being served one at a
+time (`OneDynamoDBRequestAtATime` in provision.py)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import json
+import re
+from typing import Any
+
+
+def make_moto_faster() -> None:
+    _roll_back_named_items_only()
+    _answer_item_operations_as_json()
+    _parse_each_expression_once()
+    _find_actions_once()
+    _validate_plain_updates_once()
+
+
+class _TablesNotCopied:
+    """moto's DynamoDB module `copy` during a transaction: the deep copy of a whole table that moto takes to roll
+    back with is the table itself (`_roll_back_named_items_only` keeps what a rollback needs); anything else is
+    copied as usual."""
+
+    def __init__(self) -> None:
+        self.active = False
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        if self.active and isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _roll_back_named_items_only() -> None:
+    """moto's DynamoDB transaction backs up every table it names, whole, for its rollback: every step of a task
+    copied the data table with all its tasks' events, every claim of a task's subscribers the connections table
+    with all its connections, so each got slower as the tables grew. A transaction can only change the items it
+    names (at most 100), so a copy of those is kept instead and put back when moto rolls back; the transaction
+    itself is moto's. Safe because DynamoDB requests are served one at a time."""
+    from moto.dynamodb import models
+
+    if isinstance(models.copy, _TablesNotCopied):
+        return
+    tables_not_copied = _TablesNotCopied()
+    models.copy = tables_not_copied  # type: ignore[assignment]
+    transact = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        named = _named_items(self, transact_items)
+        tables_not_copied.active = True
+        try:
+            transact(self, transact_items)
+        except BaseException:
+            for table, key, item in reversed(named):
+                _put_back(table, key, item)
+            raise
+        finally:
+            tables_not_copied.active = False
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+Key = tuple[Any, Any]  # (hash key, range key or None), as moto's DynamoType values
+
+
+def _named_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Key, Any]]:
+    """Each item a transaction names, with a copy of it as it is now (None when there is none)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    named = []
+    for entry in transact_items:
+        for kind, operation in entry.items():
+            table = backend.tables.get(operation.get("TableName"))
+            attributes = operation.get("Item" if kind == "Put" else "Key") or {}
+            if table is None or table.hash_key_attr not in attributes:
+                continue  # moto refuses it before writing anything
+            if table.range_key_attr is not None and table.range_key_attr not in attributes:
+                continue
+            key = (
+                DynamoType(attributes[table.hash_key_attr]),
+                DynamoType(attributes[table.range_key_attr]) if table.range_key_attr is not None else None,
+            )
+            named.append((table, key, copy.deepcopy(table.get_item(*key))))
+    return named
+
+
+def _put_back(table: Any, key: Key, item: Any) -> None:
+    hash_key, range_key = key
+    if range_key is None:
+        if item is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = item
+    elif item is None:
+        table.items.get(hash_key, {}).pop(range_key, None)
+    else:
+        table.items[hash_key][range_key] = item
+
+
+# DynamoDB's operations on items: their answers are items in DynamoDB's JSON, counts, keys and capacities.
+ITEM_OPERATIONS = frozenset(
+    {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+)
+
+
+def _answer_item_operations_as_json() -> None:
+    """moto writes every answer through a serializer that walks botocore's model of the operation's output value
+    by value, which took nine tenths of the time moto spent on a query of 50 subscriptions. moto builds the
+    answers of item operations in DynamoDB's JSON already (`DynamoResult`), so they are written with `json`, as
+    moto itself wrote them before that serializer, and as the serializer leaves them: only the output's members,
+    none without a value, binary values in base64. Every other answer, errors included, is moto's serializer's."""
+    from moto.dynamodb.responses import DynamoResult
+
+    if getattr(DynamoResult.execute_result, "as_json", False):
+        return
+    serialized = DynamoResult.execute_result
+
+    def execute_result(self: Any, context: Any) -> Any:
+        if context.operation_model.name not in ITEM_OPERATIONS:
+            return serialized(self, context)
+        members = context.operation_model.output_shape.members
+        answer = {name: value for name, value in self.result.items() if name in members}
+        content_type = f"application/x-amz-json-{context.service_model.metadata.get('jsonVersion', '1.0')}"
+        return 200, {"Content-Type": content_type}, json.dumps(_json_value(answer))
+
+    execute_result.as_json = True  # type: ignore[attr-defined]
+    execute_result.serialized = serialized  # type: ignore[attr-defined]  # moto's own, which the tests compare with
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _json_value(member) for key, member in value.items() if member is not None}
+    if isinstance(value, list):
+        return [_json_value(member) for member in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _parse_each_expression_once() -> None:
+    """moto parses an expression anew every time it meets it: a condition three times for each item of a
+    transaction (to validate the request, to check the condition, to write the item), an update expression
+    twice, so a claim of 50 subscriptions parsed the same condition 150 times, and parsing was a third of the
+    time the claim took. Each is parsed once and its tree reused: a parsed condition is a tree of operators that
+    only read the item they are given (kept per expression, names and values, which it holds), and moto copies a
+    parsed update expression before it works on it. An expression that does not parse still raises every time,
+    as it is never kept."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    if getattr(ConditionExpressionParser.parse, "remembered", False):
+        return
+    parse = ConditionExpressionParser.parse
+
+    @functools.lru_cache(maxsize=1024)
+    def parsed(expression: str, names: str, values: str) -> tuple[Any, list[str], list[str]]:
+        parser = ConditionExpressionParser(expression, json.loads(names), json.loads(values))
+        tree = parse(parser)
+        return tree, parser.expr_attr_names_found, parser.expr_attr_values_found
+
+    def remembered(self: Any) -> Any:
+        if not isinstance(self.condition_expression, str):
+            return parse(self)
+        try:
+            names = json.dumps(self.expression_attribute_names, sort_keys=True)
+            values = json.dumps(self.expression_attribute_values, sort_keys=True)
+        except TypeError:  # values JSON cannot hold: parsed as moto does
+            return parse(self)
+        tree, names_found, values_found = parsed(self.condition_expression, names, values)
+        self.expr_attr_names_found.extend(names_found)
+        self.expr_attr_values_found.extend(values_found)
+        return tree
+
+    remembered.remembered = True  # type: ignore[attr-defined]
+    ConditionExpressionParser.parse = remembered  # type: ignore[method-assign]
+    make = UpdateExpressionParser.make
+
+    def make_once(expression: str) -> Any:
+        tree = _UPDATE_TREES.get(expression)
+        if tree is None:
+            if len(_UPDATE_TREES) >= 1024:
+                _UPDATE_TREES.clear()
+                _UPDATE_SOURCES.clear()
+            tree = _UPDATE_TREES[expression] = make(expression)
+            _UPDATE_SOURCES[id(tree)] = expression
+        return tree
+
+    UpdateExpressionParser.make = staticmethod(make_once)
+
+
+# Parsed update expressions by their text, and the text of each tree kept (by its id: they are kept alive here).
+_UPDATE_TREES: dict[str, Any] = {}
+_UPDATE_SOURCES: dict[int, str] = {}
+_NAME, _VALUE = r"(?:#\w+|[A-Za-z_]\w*)", r":\w+"
+_SETS = rf"SET\s+{_NAME}\s*=\s*{_VALUE}(?:\s*,\s*{_NAME}\s*=\s*{_VALUE})*"
+_REMOVES = rf"REMOVE\s+{_NAME}(?:\s*,\s*{_NAME})*"
+# An update that sets top-level attributes to given values and removes top-level attributes, nothing else.
+PLAIN_UPDATE = re.compile(rf"\s*(?:{_SETS}(?:\s+{_REMOVES})?|{_REMOVES}(?:\s+{_SETS})?)\s*", re.IGNORECASE)
+
+
+def _validate_plain_updates_once() -> None:
+    """moto validates an update expression against its item anew for every item updated, in ten passes over its
+    tree: half of what a claim of 50 subscriptions cost once the expressions were parsed once. An update that
+    sets top-level attributes to given values, or removes top-level attributes (`PLAIN_UPDATE`), validates the
+    same whatever the item (it reads no attribute of it, and a top-level attribute can always be made), so its
+    validated tree is kept per table, expression, names and values, and each update works on a copy of it, as
+    moto's validator works on a copy of the tree it is given. Every other update is validated as moto does, and
+    one that does not validate raises every time, as it is never kept."""
+    from moto.dynamodb import models
+
+    validator: Any = models.UpdateExpressionValidator
+    if getattr(validator, "plain_updates_once", False):
+        return
+
+    class PlainUpdatesValidatedOnce:
+        plain_updates_once = True
+
+        def __init__(
+            self,
+            expression: Any,
+            expression_attribute_names: dict[str, str] | None,
+            expression_attribute_values: dict[str, Any] | None,
+            item: Any,
+            table: Any,
+        ) -> None:
+            self._arguments = (expression, expression_attribute_names, expression_attribute_values, item, table)
+
+        def validate(self) -> Any:
+            expression, names, values, _, table = self._arguments
+            source = _UPDATE_SOURCES.get(id(expression))
+            if source is None or not PLAIN_UPDATE.fullmatch(source):
+                return validator(*self._arguments).validate()
+            try:
+                key = (source, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True))
+            except TypeError:
+                return validator(*self._arguments).validate()
+            kept: dict[tuple[str, str, str], Any] = table.__dict__.setdefault("validated_plain_updates", {})
+            if key not in kept:
+                if len(kept) >= 1024:
+                    kept.clear()
+                kept[key] = validator(*self._arguments).validate()
+            return copy.deepcopy(kept[key])
+
+    models.UpdateExpressionValidator = PlainUpdatesValidatedOnce  # type: ignore[assignment,misc]
+
+
+def _find_actions_once() -> None:
+    """moto lists the methods of a service's request handler (with `inspect`) on every request, to find the
+    one for its action; a class's methods do not change, so each class's are listed once."""
+    from moto.core import responses
+
+    if not hasattr(responses.method_names_from_class, "cache_info"):
+        responses.method_names_from_class = functools.cache(responses.method_names_from_class)
