@@ -99,7 +99,8 @@ class Fanout:
         task = task_of(event)
         seq = event.get("seq")
         pool = self._executor()
-        # Both lookups at once: they are on the path from append to arrival.
+        # Both lookups at once: they are on the path from append to arrival. The task's subscribers do not wait
+        # for the other: `all` is pushed at most once, in no particular order with the task's own pushes.
         everything = pool.submit(self._connections.subscribers, tenant, ALL)
         followers: list[dict[str, Any]] = []
         if task is not None:
@@ -109,12 +110,12 @@ class Fanout:
         if task is None or not (isinstance(seq, int) and task[0] in self._logs):
             sends = [pool.submit(self.send, sub["connection_id"], event) for sub in followers]
             followers = []
+        if task is not None and followers:
+            self._deliver(tenant, task[0], task[1], followers, event)
         for sub in everything.result():
             if sub["connection_id"] not in covered:
                 covered.add(sub["connection_id"])
                 sends.append(pool.submit(self.send, sub["connection_id"], event))
-        if task is not None and followers:
-            self._deliver(tenant, task[0], task[1], followers, event)
         for sent in sends:
             sent.result()
 
