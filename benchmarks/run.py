@@ -38,7 +38,8 @@ NOTES = (
     "realtime: fake model servers answering after 0.3 s, every connection subscribing to each run with after=0; "
     "a sample is an event's arrival at one client (when the client's event loop read it from the socket) minus "
     "its ts (stamped just before the append's transaction), counted for events stamped after that client's "
-    "subscription was acknowledged; the first run is not counted. "
+    "subscription was acknowledged (settled_: events stamped once every subscription was acknowledged); the "
+    "first run is not counted. "
     "soak: see benchmarks/soak.py; every run started at once through the API, then polled until all ended. "
     "depth: see benchmarks/depth.py; one run per depth on the stand-in web at 200 ms a call, the faithful "
     "extractive model answering, then the deep run again."
@@ -118,9 +119,14 @@ def summary(results: dict[str, Any]) -> list[str]:
         for key in ("subscribers_1", "subscribers_50", "subscribers_500"):
             if key in live and "p99_ms" in live[key]:
                 figures = live[key]
+                settled = (
+                    f"; once all subscribed p99 {figures['settled_p99_ms']:7.1f} ms ({figures['settled_samples']})"
+                    if "settled_p99_ms" in figures
+                    else ""
+                )
                 lines.append(
                     f"  {figures['subscribers']:>3} subscribed   p50 {figures['p50_ms']:7.1f} ms  "
-                    f"p99 {figures['p99_ms']:7.1f} ms  ({figures['samples']} events)"
+                    f"p99 {figures['p99_ms']:7.1f} ms  ({figures['samples']} events){settled}"
                 )
     faults = results.get("soak")
     if faults and "ledger" in faults:
