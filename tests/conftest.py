@@ -14,16 +14,20 @@ from tests.fakes.search_index import SearchIndex
 from tests.fakes.web import FakeWeb
 from tests.harness import Cloud
 
-# The longest files first: the two workers take files in this order (--dist loadfile --no-loadscope-reorder;
-# by default xdist starts the files with the most tests), and a long one taken last leaves the other worker
-# idle until it ends.
+# How the two workers share the tests (`--dist loadgroup --no-loadscope-reorder`): a unit of work is a file,
+# except that every file using the session's local clouds is one unit, so that one worker runs those two clouds
+# instead of each worker starting its own (a cloud costs seconds of CPU to start and a steady share to keep).
+# Units start in this order, longest first (by default xdist starts the units with the most tests first), as a
+# long one taken last leaves the other worker idle until it ends.
+SHARED_CLOUDS = "shared-clouds"
+SHARED_CLOUD_FIXTURES = frozenset({"offline_cloud", "online_cloud"})
 LONGEST_FIRST = (
     "tests/e2e/test_contract.py",
-    "tests/e2e/test_watches.py",
+    SHARED_CLOUDS,
     "tests/e2e/test_local_cloud.py",
-    "tests/clients/test_rp.py",
-    "tests/e2e/test_reports_online.py",
-    "tests/e2e/test_research_online.py",
+    "tests/e2e/test_deep_research.py",
+    "tests/e2e/test_faults.py",
+    "tests/e2e/test_watches.py",
 )
 
 
@@ -35,12 +39,17 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+    def path(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
 
-    items.sort(key=rank)  # stable: the rest keep their order
+    sharing = {path(item) for item in items if SHARED_CLOUD_FIXTURES & set(getattr(item, "fixturenames", ()))}
+    unit = {id(item): SHARED_CLOUDS if path(item) in sharing else path(item) for item in items}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(unit[id(item)]))
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(unit[id(item)], len(rank)))  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")
