@@ -42,12 +42,12 @@ dev: install
 
 ## Every check and every test.
 ## The checks run side by side: the installs mostly wait on the network, mypy takes one core, the template's
-## checks the other. Then the tests, shared out as tests/conftest.py says.
+## checks the other. Then the tests, longest files first (xdist would otherwise start the files with most tests).
 test:
 	$(MAKE) --jobs=4 --output-sync=target checks
 	@# Bytecode for our own code too: every local function container imports it, and may not write it.
 	$(BIN)/python -m compileall -q -j 0 layers/shared infra tests
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 checks: lint typecheck template browser
 

@@ -14,20 +14,18 @@ from tests.fakes.search_index import SearchIndex
 from tests.fakes.web import FakeWeb
 from tests.harness import Cloud
 
-# How the two workers share the tests (`--dist loadgroup --no-loadscope-reorder`): a unit of work is a file,
-# except that every file using the session's local clouds is one unit, so that one worker runs those two clouds
-# instead of each worker starting its own (a cloud costs seconds of CPU to start and a steady share to keep).
-# Units start in this order, longest first (by default xdist starts the units with the most tests first), as a
-# long one taken last leaves the other worker idle until it ends.
-SHARED_CLOUDS = "shared-clouds"
-SHARED_CLOUD_FIXTURES = frozenset({"offline_cloud", "online_cloud"})
+# The longest files first: the two workers take files in this order (--dist loadfile --no-loadscope-reorder;
+# by default xdist starts the files with the most tests), and a long one taken last leaves the other worker
+# idle until it ends.
 LONGEST_FIRST = (
     "tests/e2e/test_contract.py",
-    SHARED_CLOUDS,
     "tests/e2e/test_local_cloud.py",
+    "tests/clients/test_rp.py",
     "tests/e2e/test_deep_research.py",
+    "tests/e2e/test_reports_online.py",
     "tests/e2e/test_faults.py",
     "tests/e2e/test_watches.py",
+    "tests/e2e/test_research_online.py",
 )
 
 
@@ -39,17 +37,12 @@ def pytest_configure(config: pytest.Config) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def path(item: pytest.Item) -> str:
-        return item.nodeid.split("::", 1)[0]
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
 
-    sharing = {path(item) for item in items if SHARED_CLOUD_FIXTURES & set(getattr(item, "fixturenames", ()))}
-    unit = {id(item): SHARED_CLOUDS if path(item) in sharing else path(item) for item in items}
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(unit[id(item)]))
-    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(unit[id(item)], len(rank)))  # stable: the rest keep their order
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")
