@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import secrets
@@ -17,6 +16,7 @@ from moto.server import MotoRequestHandler, ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from infra.local.faults import Dice, DynamoDBFaults, Faults
+from infra.local.moto_patches import patch_moto
 from infra.local.template import REGION, Stack
 
 
@@ -35,45 +35,6 @@ class OneDynamoDBRequestAtATime:
             return self._app(environ, start_response)
         with self._lock:
             return list(self._app(environ, start_response))
-
-
-class _TableBackups:
-    """moto's DynamoDB transaction backs a table up for its rollback once for every item of the transaction
-    that names it (each copy the same, all but the last thrown away): a claim of 50 subscriptions copied the
-    connections table 50 times. This copies each table once per transaction, as the rollback needs; the
-    transaction itself is moto's. Safe because DynamoDB requests are served one at a time (above)."""
-
-    def __init__(self) -> None:
-        self.made: dict[int, Any] | None = None
-
-    def deepcopy(self, value: Any, memo: Any = None) -> Any:
-        if self.made is None:
-            return copy.deepcopy(value, memo)
-        if id(value) not in self.made:
-            self.made[id(value)] = copy.deepcopy(value, memo)
-        return self.made[id(value)]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(copy, name)
-
-
-def _back_up_each_table_once() -> None:
-    from moto.dynamodb import models
-
-    if isinstance(models.copy, _TableBackups):
-        return
-    backups = _TableBackups()
-    models.copy = backups  # type: ignore[assignment]
-    transact = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        backups.made = {}
-        try:
-            transact(self, transact_items)
-        finally:
-            backups.made = None
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 class IsolatedMotoServer(ThreadedMotoServer):
@@ -96,7 +57,7 @@ def start_moto(port: int, faults: Faults | None = None, dice: Dice | None = None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the output
     # werkzeug writes headers and body separately; with Nagle on, every AWS call waits ~40 ms for an ACK.
     MotoRequestHandler.disable_nagle_algorithm = True
-    _back_up_each_table_once()
+    patch_moto()
     faults = faults or Faults()
     server = IsolatedMotoServer("127.0.0.1", port, faults, dice or Dice(faults.seed))
     server.start()
