@@ -85,6 +85,7 @@ deploy: build
 
 ## Benchmarks; figures go to benchmarks/results.json.
 bench: install build
+	$(BIN)/python -m compileall -q -j 0 layers/shared infra tests
 	$(BIN)/python -m benchmarks.run
 
 clean:

@@ -40,7 +40,7 @@ NOTES = (
     "its ts (stamped just before the append's transaction), counted for events stamped after that client's "
     "subscription was acknowledged (settled_: events stamped once every subscription was acknowledged); the "
     "first run is not counted. "
-    "soak: see benchmarks/soak.py; every run started at once through the API, then polled until all ended. "
+    "soak: see benchmarks/soak.py; every run started through the API, four at a time, then watched until all ended. "
     "depth: see benchmarks/depth.py; one run per depth on the stand-in web at 200 ms a call, the faithful "
     "extractive model answering, then the deep run again."
 )
@@ -138,8 +138,14 @@ def summary(results: dict[str, Any]) -> list[str]:
         )
         ledger = faults["ledger"]
         lines.append(
-            f"  ledger: {ledger['answered']} answered, {ledger['billed']} billed, {ledger['unbilled']} unbilled; "
-            f"faults injected {faults['faults_injected']}"
+            f"  ledger: {ledger['answered']} answered, {ledger['billed']} billed, {ledger['unbilled']} unbilled"
+            + (
+                f" in {ledger['runs_unbilled']} runs ({ledger['runs_unbilled_without_a_kill']} without a killed step); "
+                f"{ledger['answered_to_killed_workers']} answered to killed workers"
+                if "answered_to_killed_workers" in ledger
+                else ""
+            )
+            + f"; faults injected {faults['faults_injected']}"
         )
     reading = results.get("depth")
     if reading and "deep" in reading:

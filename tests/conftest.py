@@ -19,10 +19,12 @@ from tests.harness import Cloud
 # idle until it ends.
 LONGEST_FIRST = (
     "tests/e2e/test_contract.py",
-    "tests/e2e/test_watches.py",
     "tests/e2e/test_local_cloud.py",
     "tests/clients/test_rp.py",
+    "tests/e2e/test_deep_research.py",
     "tests/e2e/test_reports_online.py",
+    "tests/e2e/test_faults.py",
+    "tests/e2e/test_watches.py",
     "tests/e2e/test_research_online.py",
 )
 

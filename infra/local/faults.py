@@ -7,7 +7,8 @@ Off unless the settings turn it on (RP_LOCAL_FAULT_*, each a rate from 0 to 1):
 - SQS delivering a message a second time, while the first delivery is being handled;
 - a worker container killed in the middle of a step.
 
-Every fault injected is printed as one line, `fault injected: <kind>`, so a soak can count them.
+Every fault injected is printed as one line, `fault injected: <kind>`, so a soak can count them; a line may
+end with the fault's details as a JSON object (a killed worker's: which invocation it cut, and when).
 """
 
 from __future__ import annotations
@@ -74,8 +75,9 @@ class Dice:
             return self._random.uniform(low, high)
 
 
-def announce(kind: str) -> None:
-    print(f"fault injected: {kind}", flush=True)
+def announce(kind: str, details: Mapping[str, Any] | None = None) -> None:
+    suffix = f" {json.dumps(details, separators=(',', ':'))}" if details else ""
+    print(f"fault injected: {kind}{suffix}", flush=True)
 
 
 class DynamoDBFaults:

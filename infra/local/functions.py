@@ -119,7 +119,7 @@ class LocalFunction:
         killer = None
         if self._dice.roll(self._kill_rate):
             # Partway through the step, at a moment nobody chose: mid-call, mid-write or just after.
-            killer = threading.Timer(self._dice.uniform(0.05, 1.5), self._kill, args=(container,))
+            killer = threading.Timer(self._dice.uniform(0.05, 1.5), self._kill, args=(container, event, time.time()))
             killer.start()
         try:
             return container.invoke(event, float(self.function.timeout))
@@ -128,10 +128,16 @@ class LocalFunction:
                 killer.cancel()
             self._release(container)
 
-    def _kill(self, container: _Container) -> None:
+    def _kill(self, container: _Container, event: dict[str, Any], invoked_at: float) -> None:
         if container.alive():
-            announce(f"{self.name} container killed")
             container.process.kill()
+            # What was cut and when (epoch seconds), so whatever the invocation had in flight can be told apart:
+            # for a queue's batch, its messages.
+            messages = [record.get("body") for record in event.get("Records") or [] if isinstance(record, dict)]
+            announce(
+                f"{self.name} container killed",
+                {"invoked_at": invoked_at, "killed_at": time.time(), "messages": messages},
+            )
 
     def pids(self) -> list[int]:
         with self._lock:

@@ -13,12 +13,16 @@ import re
 from typing import Any
 
 
+@functools.cache  # once per process: the local cloud may start moto more than once
 def make_moto_faster() -> None:
     _roll_back_named_items_only()
     _answer_item_operations_as_json()
     _parse_each_expression_once()
     _find_actions_once()
     _validate_plain_updates_once()
+    _query_what_can_match()
+    _project_once()
+    _retention_without_every_attribute()
 
 
 class _TablesNotCopied:
@@ -255,9 +259,88 @@ def _validate_plain_updates_once() -> None:
 
 
 def _find_actions_once() -> None:
-    """moto lists the methods of a service's request handler (with `inspect`) on every request, to find the
-    one for its action; a class's methods do not change, so each class's are listed once."""
+    """For every request, moto lists the methods of a service's request handler (with `inspect`) to find the one
+    for its action, and its own package's folders to tell a service's name from a host name: the same answers
+    each time, so each is listed once."""
+    from moto import backends
     from moto.core import responses
 
     if not hasattr(responses.method_names_from_class, "cache_info"):
         responses.method_names_from_class = functools.cache(responses.method_names_from_class)
+        modules = tuple(backends.list_of_moto_modules())
+        backends.list_of_moto_modules = lambda: iter(modules)
+
+
+def _query_what_can_match() -> None:
+    """A query looked at every item of the table, sorted, to find those of one partition: every read of a
+    task's checkpoints or events walked the whole table, and so did every index query (the sweepers' dozen a
+    tick), sorting it first. A query on the table's own key now looks at that partition's items only (moto
+    keeps them together), and one on an index at the items whose index key has the asked value; moto then
+    filters and sorts those as before."""
+    from moto.dynamodb.models.table import Table
+
+    query = Table.query
+
+    def query_what_can_match(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if hash_key is None:
+            return query(self, hash_key, *args, **kwargs)
+        if index_name:
+            index = {i.name: i for i in self.all_indexes()}.get(index_name)
+            hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"] if index else []
+            if len(hashes) != 1:
+                return query(self, hash_key, *args, **kwargs)
+            candidates = [
+                item
+                for item in self._all_items_unsorted()
+                if (value := item.attrs.get(hashes[0])) is not None and value == hash_key
+            ]
+        elif self.range_key_attr is not None:
+            candidates = list(self.items[hash_key].values()) if hash_key in self.items else []
+        else:
+            return query(self, hash_key, *args, **kwargs)
+        self.all_items = lambda: candidates  # what the query reads, for this query only
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    def all_items_unsorted(self: Any) -> list[Any]:
+        if self.range_key_attr is None:
+            return list(self.items.values())
+        return [item for partition in self.items.values() for item in partition.values()]
+
+    Table._all_items_unsorted = all_items_unsorted  # type: ignore[attr-defined]
+    Table.query = query_what_can_match  # type: ignore[method-assign]
+
+
+def _project_once() -> None:
+    """A projection (a list page's attributes) turned the whole item into plain JSON once for every attribute
+    asked for; it is turned once, and the attributes picked, when they are all top-level names."""
+    from moto.dynamodb.models import dynamo_type
+
+    project = dynamo_type.Item.project
+
+    def project_once(self: Any, projection_expressions: list[list[str]]) -> Any:
+        if not all(len(path) == 1 and "[" not in path[0] for path in projection_expressions):
+            return project(self, projection_expressions)
+        plain = self.to_regular_json()
+        picked = {path[0]: plain[path[0]] for path in projection_expressions if path[0] in plain}
+        return dynamo_type.Item(
+            hash_key=self.hash_key, range_key=self.range_key, attrs=dynamo_type.serializer.serialize(picked)["M"]
+        )
+
+    dynamo_type.Item.project = project_once  # type: ignore[method-assign]
+
+
+def _retention_without_every_attribute() -> None:
+    """Receiving a message checks its retention by computing all of its queue's attributes, counts of the
+    queue's messages among them: a scan of the queue for every message received."""
+    from moto.core.utils import unix_time
+    from moto.sqs.models import SQSBackend
+
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention = self.get_queue(queue_name).message_retention_period
+        return bool(retention + message.sent_timestamp / 1000 > unix_time())
+
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]

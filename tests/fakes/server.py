@@ -100,10 +100,18 @@ class FakeServer(ABC):
         raw = request.rfile.read(length)
         body = json.loads(raw or b"{}")
         self._current.headers = {k.lower(): v for k, v in request.headers.items()}
+        # `received_at` (epoch seconds) compares with times other processes print; `status` is set once answered.
+        entry = {
+            "path": request.path,
+            "body": body,
+            "headers": dict(request.headers),
+            "at": time.monotonic(),
+            "received_at": time.time(),
+            "status": None,
+        }
+        self._current.entry = entry
         with self._lock:
-            self.requests.append(
-                {"path": request.path, "body": body, "headers": dict(request.headers), "at": time.monotonic()}
-            )
+            self.requests.append(entry)
             fault = self.script.faults.popleft() if self.script.faults else None
             down, delay = self.script.down, self.script.delay
         if delay:
@@ -128,8 +136,9 @@ class FakeServer(ABC):
     def _send(
         self, request: BaseHTTPRequestHandler, status: int, payload: bytes, headers: dict[str, str] | None = None
     ) -> None:
-        if status == 200:
-            with self._lock:
+        with self._lock:
+            self._current.entry["status"] = status
+            if status == 200:
                 self.answered += 1
         request.send_response(status)
         request.send_header("content-type", "application/json")

@@ -247,10 +247,10 @@ def sqs_event(body: str) -> dict[str, Any]:
 def test_the_sample_events_start_an_upload_and_deliver_s3s_notice(stack: Stack) -> None:
     from tests.integration.test_sample_events import event, register_sample_key
 
-    register_sample_key("sample")
+    register_sample_key("sample-uploads")  # its own tenant: the research sample test counts the documents of "sample"
     status, started = answer(invoke(load_function("documents_api"), event("documents_api/start_upload.json")))
     assert status == 201 and started["document"]["status"] == "pending"
-    assert started["upload"]["fields"]["key"] == upload_key("sample", started["document"]["id"])
+    assert started["upload"]["fields"]["key"] == upload_key("sample-uploads", started["document"]["id"])
     # The notice names a document that has no extraction waiting: the worker takes it and does nothing.
     assert invoke(load_function("task_worker"), event("task_worker/document_uploaded.json")) == {
         "batchItemFailures": []

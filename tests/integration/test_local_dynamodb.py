@@ -163,3 +163,35 @@ def test_items_updated_with_the_same_expression_and_values_stay_apart(stack: Sta
         with pytest.raises(ClientError) as refused:
             db.update_item(TableName=table, Key=key(pk, "a"), **{**same, "UpdateExpression": "SET sk = :m"})
         assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_every_kind_of_attribute_comes_back_as_it_was_written(stack: Stack) -> None:
+    # Read back by key, by a query of its partition, and by an index query with a projection: each of which
+    # the local cloud answers from only the items that can match.
+    db, table = client("dynamodb"), stack.physical_name("DataTable")
+    partition = f"T#kinds#{uuid.uuid4().hex}"
+    item = {"pk": {"S": partition}, "sk": {"S": "META"}, "gsi1pk": {"S": partition}, "gsi1sk": {"S": "1"}, **EVERY_TYPE}
+    db.put_item(TableName=table, Item=item)
+    assert db.get_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})["Item"] == item
+    (queried,) = db.query(
+        TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": partition}}
+    )["Items"]
+    assert queried == item
+    (indexed,) = db.query(
+        TableName=table,
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :p",
+        ExpressionAttributeValues={":p": {"S": partition}},
+        ProjectionExpression="#b, m, #n",
+        ExpressionAttributeNames={"#b": "b", "#n": "n"},
+    )["Items"]
+    assert indexed == {name: EVERY_TYPE[name] for name in ("b", "m", "n")}
+    updated = db.update_item(
+        TableName=table,
+        Key={"pk": item["pk"], "sk": item["sk"]},
+        UpdateExpression="SET #n = :n",
+        ExpressionAttributeNames={"#n": "n"},
+        ExpressionAttributeValues={":n": {"N": "7"}},
+        ReturnValues="ALL_NEW",
+    )["Attributes"]
+    assert updated == {**item, "n": {"N": "7"}}

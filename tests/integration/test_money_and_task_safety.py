@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import asdict
 from typing import Any, ClassVar
 
 import pytest
@@ -49,6 +50,14 @@ def queue_messages(stack: Stack) -> list[dict[str, Any]]:
     url = get_settings().tasks_queue_url
     found = client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
     return [json.loads(m["Body"]) for m in found.get("Messages") or []]
+
+
+def drained(stack: Stack) -> list[dict[str, Any]]:
+    """Every message the tasks queue holds now (taken out of sight for its visibility timeout)."""
+    found: list[dict[str, Any]] = []
+    while batch := queue_messages(stack):
+        found.extend(batch)
+    return found
 
 
 # --- idempotency holes ---------------------------------------------------------------------------
@@ -112,16 +121,16 @@ def new_task(repo: Any, name: str, due_at: float) -> str:
     return task_id
 
 
-def test_a_task_waiting_behind_a_backlog_is_postponed_not_failed(stack: Stack) -> None:
+def test_a_task_behind_a_backlog_is_sent_again_once_and_never_failed(stack: Stack) -> None:
+    from researcher_pro.tasks.messages import TaskMessage
     from researcher_pro.tasks.wiring import task_queue, task_sweeper
 
     settings = get_settings()
     repo, queue = research_repository(), task_queue(settings)
     queue_messages(stack)
     name = tenant()
+    # Due, with no message in the queue: its worker died between committing the last step and sending this one.
     waiting = new_task(repo, name, due_at=time.time() - 1)
-    from researcher_pro.tasks.messages import TaskMessage
-
     for _ in range(3):
         queue.send(TaskMessage(task_id="res_other", tenant="elsewhere", kind="research", step="plan"))
     sweeper = task_sweeper(settings, ())
@@ -130,9 +139,11 @@ def test_a_task_waiting_behind_a_backlog_is_postponed_not_failed(stack: Stack) -
         repo.set_due(name, waiting, time.time() - 1)
     record = repo.get(name, waiting)
     assert record is not None and record["status"] == "queued" and record["sweeps"] == 0
-    # The backlog drained and its message never came: now it has stalled, and is sent again.
-    while queue_messages(stack):
-        pass
+    # Its step was sent again once, though the backlog never drained: a lost message does not wait for it.
+    assert [m for m in drained(stack) if m["task_id"] == waiting] == [
+        {"task_id": waiting, "tenant": name, "kind": "research", "step": "plan", "attempt": 1}
+    ]
+    # The backlog drained and that message did not get it going either: now it has stalled, and is counted.
     result = sweeper.sweep()
     assert result["requeued"] >= 1 and repo.get(name, waiting)["sweeps"] == 1  # type: ignore[index]
     repo.delete(name, waiting)  # other tests sweep this table too
@@ -177,6 +188,32 @@ def _engine_for(repo: Any, run: Any = None) -> Any:
     return TwoSteps(
         TaskLifecycle(repo, RESEARCH, 3600), task_queue(settings), response_cache(settings), task_policy(settings)
     )
+
+
+def test_a_message_whose_step_another_worker_holds_is_sent_again_for_when_its_lease_runs_out(stack: Stack) -> None:
+    from researcher_pro.tasks.messages import TaskMessage
+
+    repo = research_repository()
+    name = tenant()
+    task_id = new_task(repo, name, due_at=time.time() + 600)
+    engine = _engine_for(repo)
+    message = TaskMessage(task_id=task_id, tenant=name, kind="research", step="plan")
+    now = time.time()
+    # One delivery's worker takes the step, and dies holding it (its lease runs out in two seconds).
+    assert repo.claim_step(name, task_id, "plan", "w1", now + 2, now) is not None
+    # A duplicate delivery meanwhile is not dropped as if the step were done: it is the one left to run it.
+    assert engine.run_step(message, remaining_seconds=30, owner="w2", receive_count=1).startswith("deferred")
+    assert [m for m in drained(stack) if m["task_id"] == task_id] == []  # not before the lease runs out
+    resent: list[dict[str, Any]] = []
+    while not resent and time.time() < now + 15:
+        time.sleep(0.5)
+        resent = [m for m in drained(stack) if m["task_id"] == task_id]
+    assert resent == [asdict(message)] and time.time() > now + 2  # once the lease has run out
+    assert engine.run_step(message, remaining_seconds=30, owner="w2", receive_count=1) == "done"
+    assert engine.run_step(message, remaining_seconds=30, owner="w3", receive_count=2).startswith("skipped")
+    record = repo.get(name, task_id)
+    assert record is not None and record["step"] == "search"
+    repo.delete(name, task_id)  # other tests sweep this table too
 
 
 def test_a_step_out_of_time_is_not_counted_as_an_attempt(stack: Stack) -> None:

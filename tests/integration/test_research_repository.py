@@ -61,6 +61,29 @@ def test_a_step_moves_on_with_its_event_in_one_transaction(stack: Stack) -> None
     assert repo.get("other-tenant", research_id) is None
 
 
+def test_a_refused_move_leaves_no_event_checkpoint_or_change_behind(stack: Stack) -> None:
+    repo = TaskRepository(stack.physical_name("DataTable"), "research", TEST_CURSORS)
+    research_id = new_research(repo, "t")
+    now = time.time()
+    assert repo.claim_step("t", research_id, "plan", "a", now + 30, now) is not None
+    event = {"type": "research.progress", "research_id": research_id, "progress": 0.2, "message": "m", "ts": "x"}
+    # The record's condition fails (another worker holds the lease); the event and checkpoint come after it.
+    assert not repo.transition(
+        "t",
+        research_id,
+        expected_seq=0,
+        owner="intruder",
+        changes={"step": "search"},
+        event=event,
+        event_ttl=60,
+        checkpoint=("plan", {"q": [1]}),
+    )
+    assert repo.events("t", research_id, 0, 10) == []
+    assert repo.checkpoints("t", research_id) == {}
+    record = repo.get("t", research_id)
+    assert record is not None and record["step"] == "plan" and record["lease_owner"] == "a"
+
+
 def test_usage_of_a_deleted_research_is_billed_to_the_tenant_without_bringing_it_back(stack: Stack) -> None:
     from researcher_pro.usage.repository import UsageRepository
 

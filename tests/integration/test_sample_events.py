@@ -90,7 +90,8 @@ def test_research_runs_from_the_api_event_through_worker_events(stack: Stack) ->
     # The sweeper's scheduled event: it counts what it did (other tests' tasks share this table), and leaves a
     # finished research as it was.
     swept = invoke(sweeper, event("task_sweeper/scheduled.json"))
-    assert set(swept) == {"requeued", "failed", "postponed"} and all(isinstance(n, int) for n in swept.values())
+    assert set(swept) == {"requeued", "resent", "failed", "postponed"}
+    assert all(isinstance(n, int) for n in swept.values())
     assert body(invoke(research_api, get)) == research
     assert invoke(usage, event("usage_api/usage_report.json"))["statusCode"] == 200
 

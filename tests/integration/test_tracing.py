@@ -72,7 +72,7 @@ def as_record(message: dict[str, Any]) -> dict[str, Any]:
 def test_a_run_is_traced_from_the_api_through_each_step_and_every_worker_line_names_it(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    register_sample_key("sample")
+    register_sample_key("sample-tracing")  # its own tenant: the research sample test counts the runs of "sample"
     documents, research_api, worker = (load_function(n) for n in ("documents_api", "research_api", "task_worker"))
     assert invoke(documents, event("documents_api/create_document.json"))["statusCode"] == 201
 

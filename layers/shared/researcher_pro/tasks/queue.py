@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -12,9 +13,11 @@ from researcher_pro.core.config import invocation_trace_header
 from researcher_pro.core.observability import logger
 from researcher_pro.tasks.messages import TaskMessage
 
+MAX_DELAY_SECONDS = 900  # SQS's longest delivery delay
+
 
 class Queue(Protocol):
-    def send(self, message: TaskMessage) -> None: ...
+    def send(self, message: TaskMessage, delay_seconds: float = 0) -> None: ...
     def backlog(self) -> int: ...
 
 
@@ -23,13 +26,16 @@ class TaskQueue:
         self._url = queue_url
         self._sqs = client("sqs")
 
-    def send(self, message: TaskMessage) -> None:
+    def send(self, message: TaskMessage, delay_seconds: float = 0) -> None:
         """The message carries the sender's X-Ray trace header (SQS's AWSTraceHeader), so the step's trace links
         to the request or step that queued it. It is set here rather than left to the X-Ray SDK's patching of
-        botocore: the API functions do without the SDK (see core/observability.py)."""
+        botocore: the API functions do without the SDK (see core/observability.py). A delay is in whole seconds,
+        rounded up (a message must not come before its time), at most SQS's 15 minutes."""
         trace: dict[str, Any] = {}
         if header := invocation_trace_header():
             trace = {"MessageSystemAttributes": {"AWSTraceHeader": {"DataType": "String", "StringValue": header}}}
+        if delay_seconds > 0:
+            trace["DelaySeconds"] = min(MAX_DELAY_SECONDS, math.ceil(delay_seconds))
         self._sqs.send_message(QueueUrl=self._url, MessageBody=message.to_json(), **trace)
 
     def backlog(self) -> int:

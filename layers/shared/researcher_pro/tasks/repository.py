@@ -420,6 +420,21 @@ class TaskRepository:
         )
         return None if reply is None else int(reply["Attributes"]["sweeps"]["N"])
 
+    def note_resend(self, tenant: str, task_id: str, due_at: float) -> bool:
+        """Note that the task's current step is being sent again while a backlog lasts, and move its due time;
+        False when it already was, for this step (or the task has ended)."""
+        return applied(
+            lambda: self._db.update_item(
+                TableName=self._table,
+                Key=self._meta_key(tenant, task_id),
+                UpdateExpression="SET gsi2sk = :due, step_resent = :yes",
+                ConditionExpression=(
+                    "attribute_exists(gsi2pk) AND (attribute_not_exists(step_resent) OR step_resent = :no)"
+                ),
+                ExpressionAttributeValues={":due": {"S": _due(due_at)}, ":yes": {"BOOL": True}, ":no": {"BOOL": False}},
+            )
+        )
+
     def set_due(self, tenant: str, task_id: str, due_at: float) -> None:
         """Set a live task's due time, counting no sweep (the sweeper postpones a task waiting its turn, or a
         start whose message could not be sent makes its task due at once)."""

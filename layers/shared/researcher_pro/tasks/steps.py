@@ -1,9 +1,10 @@
 """Running a task one step per SQS message, whatever the kind of task.
 
 Each step is claimed under a lease, runs, and commits its checkpoint, its progress event and the
-move to the next step in one transaction. A redelivered message finds the step taken or done and
-does nothing; a crashed step's lease runs out and the step runs again, its paid calls answered
-from the cache. Subclasses name their steps and say what each one does; nothing else.
+move to the next step in one transaction. A redelivered message finds the step done and does nothing,
+or taken, and is sent again for when the taker's lease runs out; a crashed step's lease runs out and the
+step runs again, its paid calls answered from the cache. Subclasses name their steps and say what each
+one does; nothing else.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.config import ModelPrice
 from researcher_pro.core.errors import OutOfTime, RetryStep, TaskFailure
 from researcher_pro.core.observability import logger, metric_by
-from researcher_pro.tasks.lifecycle import TaskLifecycle
+from researcher_pro.tasks.lifecycle import LIVE, TaskLifecycle
 from researcher_pro.tasks.messages import TaskMessage
 from researcher_pro.tasks.metering import Cache, DayBudget, Meter
 from researcher_pro.tasks.queue import Queue
@@ -76,7 +77,14 @@ class StepTask(ABC):
             message.tenant, message.task_id, message.step, owner, now + remaining_seconds + 1, now
         )
         if record is None:
-            return f"skipped: step done, taken by a live worker, or {self.kind} gone"
+            current = self.repo.get(message.tenant, message.task_id)
+            if current is None or current.get("status") not in LIVE or current.get("step") != message.step:
+                return f"skipped: step done, or {self.kind} ended or gone"
+            # Another worker holds the step (a duplicate delivery, or a message sent again). Were that worker to
+            # die, this message would be the one left to run the step: it is sent again, to arrive when the lease
+            # has run out (it then finds the step done, or free to take), before this one is deleted.
+            self._queue.send(message, delay_seconds=float(current.get("lease_until") or now) - now + 1)
+            return "deferred: the step is held by another worker"
         if record.get("cancel_requested"):
             self.lifecycle.finish(record, "cancelled", {}, "Cancelled at the client's request")
             return "cancelled"
@@ -163,9 +171,10 @@ class StepTask(ABC):
                 "stage": stage,
                 "progress": progress,
                 "updated_at": now_rfc3339(),
-                # Attempts and sweeps are counted per step: a new step starts afresh.
+                # Attempts, sweeps and the sweeper's resend are counted per step: a new step starts afresh.
                 "step_attempts": 0,
                 "sweeps": 0,
+                "step_resent": False,
             },
             checkpoint=(step, result.output),
             event=event,

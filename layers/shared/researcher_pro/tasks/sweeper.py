@@ -2,9 +2,11 @@
 tasks that keep stalling.
 
 A task is due when its step has not moved on in time. If it holds no live lease while messages wait in the
-queue, its message is most likely among them, only waiting its turn: it is postponed, not counted (a
-backlog must never fail a task as stalled). Otherwise it has stalled: its step is sent again, and its
-sweeps counted; the count starts afresh with each step, and past `max_sweeps` the task ends `timeout`.
+queue, its message may be among them, only waiting its turn, or it may be gone with a worker that died between
+committing a step and sending the next one's message. So its step is sent again, once for the step while the
+backlog lasts, and postponed after that; neither is counted (a backlog must never fail a task as stalled), and
+a message sent twice finds its step taken or done. Without a backlog it has stalled: its step is sent again,
+and its sweeps counted; the count starts afresh with each step, and past `max_sweeps` the task ends `timeout`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class TaskSweeper:
 
     def sweep(self) -> dict[str, int]:
         now = time.time()
-        requeued = failed = postponed = 0
+        requeued = resent = failed = postponed = 0
         # Every kind shares one due-time index, so any repository can read it.
         due = self._lifecycles["research"].repo.due_for_sweep(now)
         backlog = self._queue.backlog() if due else 0
@@ -45,8 +47,13 @@ class TaskSweeper:
             tenant, task_id = record["tenant"], record["id"]
             leased = float(record.get("lease_until") or 0) > now
             if backlog and not leased:
-                lifecycle.repo.set_due(tenant, task_id, now + self._stuck_after)
-                postponed += 1
+                if lifecycle.repo.note_resend(tenant, task_id, now + self._stuck_after):
+                    logger.info("sending a step again behind a backlog", extra={"task_id": task_id, "kind": kind})
+                    self._queue.send(TaskMessage(task_id=task_id, tenant=tenant, kind=kind, step=record["step"]))
+                    resent += 1
+                else:
+                    lifecycle.repo.set_due(tenant, task_id, now + self._stuck_after)
+                    postponed += 1
                 continue
             sweeps = lifecycle.repo.note_sweep(tenant, task_id, now + self._stuck_after)
             if sweeps is None:  # it ended meanwhile
@@ -62,4 +69,4 @@ class TaskSweeper:
                 TaskMessage(task_id=task_id, tenant=tenant, kind=kind, step=record["step"], attempt=sweeps + 1)
             )
             requeued += 1
-        return {"requeued": requeued, "failed": failed, "postponed": postponed}
+        return {"requeued": requeued, "resent": resent, "failed": failed, "postponed": postponed}
