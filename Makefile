@@ -14,7 +14,8 @@ export UV_PYTHON := $(PYTHON)
 # `sam build` runs the layer's Makefile outside this tree, where pyenv cannot see .python-version.
 export PYENV_VERSION ?= $(shell cat .python-version 2>/dev/null)
 
-.PHONY: install dev test checks lint typecheck template build deploy bench clean browser
+.PHONY: install dev test checks lint typecheck template template-lint template-validate template-checkov build deploy bench \
+	clean browser
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -42,9 +43,9 @@ dev: install
 
 ## Every check and every test.
 ## The checks run side by side: the installs mostly wait on the network, mypy takes one core, the template's
-## checks the other. Then the tests, longest files first (xdist would otherwise start the files with most tests).
+## four checks the other. Then the tests, longest files first (xdist would otherwise start the files with most tests).
 test:
-	$(MAKE) --jobs=4 --output-sync=target checks
+	$(MAKE) --jobs=8 --output-sync=target checks
 	@# Bytecode for our own code too: every local function container imports it, and may not write it.
 	$(BIN)/python -m compileall -q -j 0 layers/shared infra tests
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
@@ -67,12 +68,17 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(DEBIAN_FRONTEND=noninteractive $(APT_BROWSER) || (apt-get update && DEBIAN_FRONTEND=noninteractive $(APT_BROWSER)))
 
-## template.yaml must stay deployable.
-template: install $(SAM) $(CHECKOV)
+## template.yaml must stay deployable: four checks that read it, side by side under `make --jobs`.
+template: template-lint template-validate template-checkov build
+
+template-lint: install
 	$(BIN)/cfn-lint template.yaml
+
+template-validate: $(SAM)
 	$(SAM) validate --lint
+
+template-checkov: $(CHECKOV)
 	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
-	$(SAM) build
 
 requirements: install
 	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --quiet > layers/shared/requirements.txt

@@ -15,7 +15,7 @@ from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.providers.reader import Page
 from researcher_pro.research.pages import PageStore
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
@@ -292,9 +292,9 @@ def test_hostile_titles_and_answers_are_shown_as_text_and_nothing_of_them_runs(
     assert online_cloud.wait(research["id"], http=http)["status"] == "succeeded"
 
     open_console(browser, online_cloud, key)  # then open it from the list of recent runs
-    WebDriverWait(browser, WAIT).until(
-        lambda b: b.find_elements(By.CSS_SELECTOR, f'#recent-list button[data-id="{research["id"]}"]')
-    ).pop().click()
+    WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: open_recent(b, research["id"])
+    )
     WebDriverWait(browser, WAIT).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#sources li"))
 
     with pytest.raises(NoAlertPresentException):
@@ -375,3 +375,12 @@ def test_the_key_is_kept_for_the_tab_and_problems_are_shown_as_the_api_states_th
     problem = refused.json()
     assert text_of(browser, "documents-problem") == f"{problem['title']} (415){problem['detail']}"
     assert page_errors(browser) == []
+
+
+def open_recent(browser: WebDriver, research_id: str) -> bool:
+    """Click the run in the list of recent runs, once it is listed. The list is drawn again when it loads, so a
+    button found may be replaced before the click reaches it: the wait then looks again."""
+    buttons = browser.find_elements(By.CSS_SELECTOR, f'#recent-list button[data-id="{research_id}"]')
+    if buttons:
+        buttons[0].click()
+    return bool(buttons)
