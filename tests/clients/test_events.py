@@ -12,6 +12,7 @@ from researcher_pro_client import AsyncClient, Client
 from researcher_pro_client.models import ResearchEvent
 
 from tests.clients.conftest import QUESTION
+from tests.clients.scripted import ScriptedServer, Step
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
 from tests.harness import Cloud, free_port
@@ -81,3 +82,46 @@ def test_without_a_reachable_websocket_events_come_from_the_log(offline_cloud: C
     assert received and received[-1].type == "research.completed"
     log = offline_cloud.events(received[-1].research_id)
     assert [e.seq for e in received] == [e["seq"] for e in log]
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_run_that_ends_between_reading_the_log_and_its_status_still_yields_its_last_event(
+    offline_cloud: Cloud, flavour: str
+) -> None:
+    """Read from the log alone, a run can commit its completion after the follower read the log and before it
+    asked for the run's status: the follower must read the log once more, not stop one event short."""
+    with Client(offline_cloud.url, offline_cloud.key, ws_url=False) as rp:
+        if not rp.documents.list(limit=100).items:
+            rp.documents.create("Heat pump primer", "Heat pumps keep working in cold climates.")
+        finished = rp.research.wait(rp.research.create(QUESTION, depth="quick", sources=["documents"]).id, timeout=60)
+    http = offline_cloud.client(offline_cloud.key)
+    whole = http.get(f"/v1/research/{finished.id}/events", params={"after": 0, "limit": 100}).json()
+    assert whole["items"][-1]["type"] == "research.completed"
+    # The log as it was read while the run went on (all but its last event, then nothing new, twice: the second
+    # time just before the completion was committed); then the run's status, and the log, as they are now.
+    before, nothing_new = {**whole, "items": whole["items"][:-1]}, {**whole, "items": []}
+    gateway = ScriptedServer(upstream=offline_cloud.url)
+    gateway.script(Step(200, body=before), Step(200, body=nothing_new), Step(200, body=nothing_new), Step(forward=True))
+    try:
+        if flavour == "sync":
+            with Client(gateway.url, offline_cloud.key, ws_url=False, poll_interval=0.05) as rp:
+                received = list(rp.research.events(finished.id))
+        else:
+
+            async def follow() -> list[ResearchEvent]:
+                async with AsyncClient(gateway.url, offline_cloud.key, ws_url=False, poll_interval=0.05) as rp:
+                    return [event async for event in rp.research.events(finished.id)]
+
+            received = asyncio.run(follow())
+    finally:
+        gateway.close()
+    assert [e.seq for e in received] == [e["seq"] for e in whole["items"]]
+    assert received[-1].type == "research.completed"
+    log, status = f"/v1/research/{finished.id}/events", f"/v1/research/{finished.id}"
+    assert [(s.method, s.path.split("?")[0]) for s in gateway.seen] == [
+        ("GET", log),
+        ("GET", log),
+        ("GET", log),
+        ("GET", status),
+        ("GET", log),
+    ]

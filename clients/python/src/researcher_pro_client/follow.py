@@ -167,6 +167,8 @@ def follow[E: BaseModel](
         yield from catch_up()
         if cursor.last == before and not cursor.done:
             if send(stream.resource(task_id)).status in TERMINAL_STATUSES:
+                # It may have ended after the log was read: its last events are in the log by now.
+                yield from catch_up()
                 return
             time.sleep(poll_interval)
 
@@ -227,6 +229,9 @@ async def afollow[E: BaseModel](
             yield event
         if cursor.last == before and not cursor.done:
             if (await send(stream.resource(task_id))).status in TERMINAL_STATUSES:
+                # It may have ended after the log was read: its last events are in the log by now.
+                for event in await catch_up():
+                    yield event
                 return
             await asyncio.sleep(poll_interval)
 
