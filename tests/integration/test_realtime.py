@@ -228,38 +228,48 @@ def test_claims_of_many_subscriptions_are_taken_together_and_a_contended_one_is_
     assert owners() == {"many-a": None, "many-b": "other", "many-c": None}
 
 
+@contextmanager
+def dynamodb_requests() -> Iterator[list[str]]:
+    """The names of the DynamoDB operations this process calls meanwhile."""
+    made: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        made.append(model.name)
+
+    events = client("dynamodb").meta.events
+    events.register("before-call.dynamodb", count)
+    try:
+        yield made
+    finally:
+        events.unregister("before-call.dynamodb", count)
+
+
+def subscribed_clients(
+    realtime: Realtime, opened: ExitStack, research_id: str, count: int
+) -> list[tuple[ClientConnection, str]]:
+    """`count` WebSocket clients, each subscribed to the research from its start: (socket, connection id)."""
+    clients = [opened.enter_context(open_client(realtime)) for _ in range(count)]
+    for _, connection_id in clients:
+        assert realtime.connections.subscribe(connection_id, "rt-tenant", f"research:{research_id}", 0, FAR_FUTURE)
+    return clients
+
+
 def test_an_event_reaches_many_subscribers_for_a_few_dynamodb_requests_each_event_once_in_order(
     realtime: Realtime,
 ) -> None:
     research_id = new_research(realtime)
-    topic = f"research:{research_id}"
-    requests: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        requests.append(model.name)
-
     with ExitStack() as opened:
-        clients = [opened.enter_context(open_client(realtime)) for _ in range(30)]
-        for _, connection_id in clients:
-            assert realtime.connections.subscribe(connection_id, "rt-tenant", topic, 0, FAR_FUTURE)
+        clients = subscribed_clients(realtime, opened, research_id, 30)
         first = append(realtime, research_id, 1)
-        events = client("dynamodb").meta.events
-        events.register("before-call.dynamodb", count)
-        try:
+        with dynamodb_requests() as requests:
             realtime.fanout.emitted("rt-tenant", first)
-        finally:
-            events.unregister("before-call.dynamodb", count)
         # Two subscriber lookups, then one claim and one release for all 30.
         assert sorted(requests) == ["Query", "Query", "TransactWriteItems", "TransactWriteItems"], requests
         # Two events committed while nobody pushed: the next push finds every subscriber behind and sends both.
         append(realtime, research_id, 2)
         third = append(realtime, research_id, 3)
-        requests.clear()
-        events.register("before-call.dynamodb", count)
-        try:
+        with dynamodb_requests() as requests:
             realtime.fanout.emitted("rt-tenant", third)
-        finally:
-            events.unregister("before-call.dynamodb", count)
         # And a read of the log, for what they missed.
         assert sorted(requests) == ["Query", "Query", "Query", "TransactWriteItems", "TransactWriteItems"], requests
         realtime.fanout.emitted("rt-tenant", {**first, "seq": 2})  # a late push of what was sent: nothing
@@ -273,18 +283,9 @@ def test_events_pushed_side_by_side_reach_many_subscribers_in_order_for_a_few_re
     """Steps that run side by side commit a task's events at the same moment, and each pushes its own: the one
     that holds the subscriptions' leases sends the others' events too, for all of them at once."""
     research_id = new_research(realtime)
-    requests: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        requests.append(model.name)
-
     with ExitStack() as opened:
-        clients = [opened.enter_context(open_client(realtime)) for _ in range(30)]
-        for _, connection_id in clients:
-            assert realtime.connections.subscribe(connection_id, "rt-tenant", f"research:{research_id}", 0, FAR_FUTURE)
-        events = client("dynamodb").meta.events
-        events.register("before-call.dynamodb", count)
-        try:
+        clients = subscribed_clients(realtime, opened, research_id, 30)
+        with dynamodb_requests() as requests:
             pushes = []
             for seq in range(1, 7):
                 push = threading.Thread(
@@ -294,8 +295,6 @@ def test_events_pushed_side_by_side_reach_many_subscribers_in_order_for_a_few_re
                 pushes.append(push)
             for push in pushes:
                 push.join()
-        finally:
-            events.unregister("before-call.dynamodb", count)
         for ws, connection_id in clients:
             assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3, 4, 5, 6]
     # One subscriber at a time, a single contended event would cost more than 30.
