@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 # A task's terminal event, by the event type its log gives it (tasks/kinds.py).
-TASK_EVENT_TYPES = (
+TaskEventType = Literal[
     "research.completed",
     "research.failed",
     "research.cancelled",
@@ -18,8 +18,12 @@ TASK_EVENT_TYPES = (
     "analysis.failed",
     "report.ready",
     "report.failed",
-)
-WATCH_RUN_COMPLETED = "watch.run_completed"  # made by the watches room of a watch's research's end
+]
+WatchEventType = Literal["watch.run_completed"]  # made by the watches room of a watch's research's end
+# What an endpoint may subscribe to.
+EventType = Literal[TaskEventType, WatchEventType]
+TASK_EVENT_TYPES: tuple[str, ...] = get_args(TaskEventType)
+(WATCH_RUN_COMPLETED,) = get_args(WatchEventType)
 TEST_EVENT = "webhook.test"  # sent by POST /v1/webhooks/{id}/test whatever the endpoint subscribes to
 
 

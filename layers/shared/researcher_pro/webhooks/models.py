@@ -7,17 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from researcher_pro.core.models import NOT_BLANK, TRIMMED, StrictInput
+from researcher_pro.webhooks.events import EventType
 
-EventType = Literal[
-    "research.completed",
-    "research.failed",
-    "research.cancelled",
-    "analysis.completed",
-    "analysis.failed",
-    "report.ready",
-    "report.failed",
-    "watch.run_completed",
-]
 WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=NOT_BLANK), TRIMMED]
 Description = Annotated[str, StringConstraints(max_length=500)]
 Events = Annotated[list[EventType], Field(min_length=1, max_length=8)]
