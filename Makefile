@@ -14,7 +14,7 @@ export UV_PYTHON := $(PYTHON)
 # `sam build` runs the layer's Makefile outside this tree, where pyenv cannot see .python-version.
 export PYENV_VERSION ?= $(shell cat .python-version 2>/dev/null)
 
-.PHONY: install dev test checks lint typecheck template template-lint template-validate template-checkov build deploy bench \
+.PHONY: install dev test checks bytecode lint typecheck template template-lint template-validate template-checkov build deploy bench \
 	clean browser
 
 $(UV):
@@ -38,19 +38,22 @@ $(CHECKOV): infra/tools/checkov.lock | $(UV)
 	@touch $@
 
 ## Run the whole system locally (moto, HTTP gateway, SQS poller, ticker). Ctrl-C stops it.
-dev: install
+dev: install bytecode
 	$(BIN)/python -m infra.local
 
 ## Every check and every test.
 ## The checks run side by side: the installs mostly wait on the network, mypy takes one core, the template's
 ## four checks the other. Then the tests, longest files first (xdist would otherwise start the files with most tests).
 test:
-	$(MAKE) --jobs=8 --output-sync=target checks
-	@# Bytecode for our own code too: every local function container imports it, and may not write it.
-	$(BIN)/python -m compileall -q -j 0 layers/shared infra tests
+	$(MAKE) --jobs=8 --output-sync=target checks bytecode
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 checks: lint typecheck template browser
+
+## Bytecode for our own code too: every local function container imports it and may not write it (as in Lambda),
+## so without this each cold start would compile it again.
+bytecode: install
+	$(BIN)/python -m compileall -q -j 0 layers/shared infra tests
 
 lint: install
 	$(BIN)/ruff check .
@@ -90,8 +93,7 @@ deploy: build
 	$(SAM) deploy --config-env $${ENV:-dev}
 
 ## Benchmarks; figures go to benchmarks/results.json.
-bench: install build
-	$(BIN)/python -m compileall -q -j 0 layers/shared infra tests
+bench: install build bytecode
 	$(BIN)/python -m benchmarks.run
 
 clean:
