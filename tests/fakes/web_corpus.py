@@ -2,6 +2,8 @@
 
 Sites are named here by key; the stand-in web (tests/fakes/web.py) gives each its own loopback host.
 Every organisation, study, survey and dataset below is invented, and so are their figures.
+Each page's core is written out below; the rest of its text, which makes pages as long and as varied as
+real ones, is in tests/fakes/web_pages.py.
 
 Planted facts come in two kinds:
 - direct (hops = 0): on pages that the obvious first searches about the topic return;
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Literal
+
+from tests.fakes.web_pages import MORE
 
 # Words that say a result is being reported. Lead sentences avoid them; fact sentences use one.
 RESULT_CUES = (
@@ -43,42 +47,6 @@ RESULT_CUES = (
 )
 
 PageKind = Literal["html", "pdf", "text"]
-
-# General paragraphs that make HTML articles as long as real ones, so a search snippet is not the whole
-# page and passages must be chosen. They carry no figures and few of the topic's words.
-FILLER = (
-    "Insulation and airtightness come first. A house that loses less warmth needs a smaller unit, runs it "
-    "more gently and is cheaper to keep comfortable, and every later decision becomes easier once the "
-    "envelope of the building is in good order. Draught-proofing doors and windows is cheap, loft insulation "
-    "pays back quickly, and even small improvements change what size of system a house needs.",
-    "Installers differ a great deal in how carefully they work. Ask to see earlier jobs, talk to the owners "
-    "if you can, and make sure the quote lists the exact model, the indoor and outdoor positions and who is "
-    "responsible for the electrical connection. A good installer asks about the house before talking about "
-    "products, and explains how the system should be run once it is in place.",
-    "Radiators sized for an old boiler may need to be replaced with larger ones or with underfloor loops, "
-    "because a lower flow temperature only keeps rooms comfortable when the emitters are big enough to "
-    "release the warmth slowly. Often only a few rooms need bigger radiators, and a room-by-room survey "
-    "shows which ones before any money is spent.",
-    "Planning rules vary between municipalities. Some ask for a simple notice before an outdoor unit is "
-    "mounted on a wall that faces a street, others only care about the distance to the neighbouring "
-    "property, and a few require nothing at all. Flats and terraced houses usually need the agreement of "
-    "the housing association or the neighbours before anything is fixed to a shared wall.",
-    "Servicing is modest: clean the filters of indoor units every few months, keep leaves and snow away from "
-    "the outdoor unit, and let a technician check the refrigerant circuit now and then. A unit that is "
-    "looked after keeps its capacity for many years, while a neglected one slowly loses it without any "
-    "obvious sign until the coldest week of the year.",
-    "Many households combine the new system with a wood stove for the occasional very hard frost, which "
-    "keeps a second source of warmth in the house if the power goes out during a storm. Others keep the old "
-    "boiler for a few years before removing it, which is reassuring but rarely needed once the new system "
-    "has been through a full winter.",
-    "Warranties usually run for several years on parts and fewer on labour, and most manufacturers make them "
-    "conditional on installation by a certified company and on regular servicing. Keep the commissioning "
-    "report and the service records together, because a claim without them is often refused.",
-    "Controls deserve attention too. A steady indoor setting usually works better than large night setbacks, "
-    "because recovering from a cold house in the morning is exactly when the system is least efficient. "
-    "Weather compensation, which lowers the flow temperature on mild days, is worth switching on if the "
-    "installer left it off.",
-)
 
 
 @dataclass(frozen=True)
@@ -498,18 +466,22 @@ _ARTICLES = (
 )
 
 
-def _lengthened(article: Article, i: int) -> Article:
-    """English HTML articles (forum threads aside) get every filler paragraph, in an order of their own:
-    one after the opening paragraph, one in the middle, the rest at the end."""
-    if article.kind != "html" or article.language != "en" or article.site == "forum":
+def _lengthened(article: Article) -> Article:
+    """An article at full length: its core paragraphs and the paragraphs of its own in web_pages.py, so that
+    pages are as long and as varied as real ones (a search snippet is not the whole page, and passages must be
+    chosen). An HTML article gets one after its opening paragraph, one in the middle and the rest at the end;
+    a forum thread, a PDF or a plain text page gets them at the end (a thread's later replies)."""
+    more = MORE.get(article.key, ())
+    if not more:
         return article
+    if article.kind != "html" or article.site == "forum":
+        return replace(article, paragraphs=(*article.paragraphs, *more))
     first, *rest = article.paragraphs
-    extra = [FILLER[(i + k) % len(FILLER)] for k in range(len(FILLER))]
     middle = len(rest) // 2
-    return replace(article, paragraphs=(first, extra[0], *rest[:middle], extra[1], *rest[middle:], *extra[2:]))
+    return replace(article, paragraphs=(first, *more[:1], *rest[:middle], *more[1:2], *rest[middle:], *more[2:]))
 
 
-ARTICLES = tuple(_lengthened(article, i) for i, article in enumerate(_ARTICLES))
+ARTICLES = tuple(_lengthened(article) for article in _ARTICLES)
 
 FACTS = (
     Fact("minus-25", MINUS25, "association/guides/cold-climate-heat-pumps", "down to minus 25 degrees Celsius"),

@@ -218,7 +218,7 @@ def test_without_the_loopback_setting_no_page_is_fetched(
 ) -> None:
     monkeypatch.setenv("RP_FETCH_ALLOW_LOOPBACK", "false")
     worker, name = load_function("task_worker"), tenant()
-    research_id = start(name, query="cold-climate heat pump sizing calculator and fleet data", depth="quick")
+    research_id = start(name, query="cold-climate heat pump sizing calculator, fleet and instance data", depth="quick")
     run(worker, name, research_id)
     done = research(name, research_id)
     assert done["status"] == "succeeded"
