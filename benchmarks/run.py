@@ -22,7 +22,8 @@ from benchmarks import cold_start, depth, latency, realtime, soak, throughput
 RESULTS = Path(__file__).with_name("results.json")
 
 NOTES = (
-    "All figures come from one machine and include whatever else it was running (see load_average). "
+    "All figures come from one machine and include whatever else it was running (see each section's "
+    "load_average and measured_at). "
     "cold_start: a fresh interpreter per import, function code then layers/shared first on sys.path, "
     "cwd functions/<name>; the function and its floor (the libraries it is built on) are imported in "
     "alternation, and each ratio is the function's median over the floor's, after a first, uncounted import "
@@ -54,15 +55,27 @@ SECTIONS: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def run_section(name: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """One section's figures, stamped with when they were measured and the machine's load around them (a
+    section run alone replaces only its own figures in the results)."""
     print(f"[{name}] running…", flush=True)
-    started = time.perf_counter()
+    measured_at, load_before, started = now(), load_average(), time.perf_counter()
     try:
         figures = measure()
     except Exception as error:  # one broken benchmark must not lose the others' figures
         traceback.print_exc()
         figures = {"error": f"{type(error).__name__}: {error}", "target": {"met": False}}
     figures["elapsed_s"] = round(time.perf_counter() - started, 1)
+    figures["measured_at"] = measured_at
+    figures["load_average"] = {"start": load_before, "end": load_average()}
     print(f"[{name}] done in {figures['elapsed_s']} s", flush=True)
     return figures
 
@@ -179,26 +192,25 @@ def main(argv: list[str]) -> int:
         return 2
     started = time.perf_counter()
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if argv and RESULTS.exists() else {}
+    # The whole file's own stamp and load were those of whichever run wrote it last: each section has its own.
+    for stale in ("timestamp", "load_average", "elapsed_s"):
+        results.pop(stale, None)
     results.update(
         {
-            "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "python": f"{platform.python_implementation()} {platform.python_version()}",
             "cpu_count": os.cpu_count(),
-            "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
             "notes": NOTES,
         }
     )
     for name in chosen:
         results[name] = run_section(name, SECTIONS[name])
-    results["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
     results["targets_met"] = {name: bool(results[name]["target"]["met"]) for name in SECTIONS if name in results}
-    results["elapsed_s"] = round(time.perf_counter() - started, 1)
     # Written whole or not at all: a reader never sees half a file.
     partial = RESULTS.with_name(RESULTS.name + ".tmp")
     partial.write_text(json.dumps(results, indent=2) + "\n")
     partial.replace(RESULTS)
     print("\n".join(summary(results)))
-    print(f"Total {results['elapsed_s']} s")
+    print(f"Total {round(time.perf_counter() - started, 1)} s")
     errors = [name for name in chosen if "error" in results[name]]
     return 1 if errors else 0
 

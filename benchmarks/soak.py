@@ -22,7 +22,7 @@ time with an Idempotency-Key (a start that times out on a busy machine is sent a
 so no run goes untracked), the scheduled functions every 5 s instead of the tests' 2 s, and the runs watched
 through the list every POLL_S (moto reads a list page, projection and all, at a cost that polling often made
 the biggest load of all). On an otherwise idle 2-core machine it
-takes about 10 minutes; it takes longer when the machine is shared (see load_average in results.json).
+takes about 10 minutes; it takes longer when the machine is shared (see the soak's load_average in results.json).
 """
 
 from __future__ import annotations

@@ -8,19 +8,18 @@ the event, so the log has no gaps and no event exists for a change that did not 
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from researcher_pro.core.aws import applied, client, conditional, failed_conditions, from_item, to_attr, to_item
 from researcher_pro.core.clock import rfc3339
+from researcher_pro.core.due_index import DueIndex
 from researcher_pro.core.pagination import Cursors
 from researcher_pro.tasks.kinds import KINDS
 
-# The sweeper's work list (gsi2) is a sparse index of live tasks by due time, spread over a few partitions
-# so that many live tasks do not all write one partition's keys.
-DUE_SHARDS = 4
+# The sweeper's work list: live tasks by due time.
+DUE = DueIndex("gsi2", "ACTIVE#")
 USAGE_FIELDS = ("input_tokens", "output_tokens", "cost_usd", "model_calls", "cache_hits")
 _LIVE = ("queued", "running")
 
@@ -30,10 +29,6 @@ META = "META"  # the record's sort key in its task's partition; the events' sort
 
 def task_pk(tenant: str, kind: str, task_id: str) -> str:
     return f"T#{tenant}#{KINDS[kind].letter}#{task_id}"
-
-
-def due_partition(tenant: str, task_id: str) -> str:
-    return f"ACTIVE#{zlib.crc32(f'{tenant}#{task_id}'.encode()) % DUE_SHARDS}"
 
 
 def task_list_pk(tenant: str, kind: str) -> str:
@@ -179,17 +174,7 @@ class TaskRepository:
 
     def due_for_sweep(self, now: float, limit: int = 100) -> list[dict[str, Any]]:
         """Live tasks of every kind whose due time has passed, from every shard, at most `limit` from each."""
-        due: list[dict[str, Any]] = []
-        for shard in range(DUE_SHARDS):
-            reply = self._db.query(
-                TableName=self._table,
-                IndexName="gsi2",
-                KeyConditionExpression="gsi2pk = :p AND gsi2sk < :now",
-                ExpressionAttributeValues={":p": {"S": f"ACTIVE#{shard}"}, ":now": {"S": _due(now)}},
-                Limit=limit,
-            )
-            due.extend(from_item(i) for i in reply["Items"])
-        return due
+        return DUE.due(self._db, self._table, _due(now), limit)
 
     # --- writes ----------------------------------------------------------------------------------
     def create(self, tenant: str, record: dict[str, Any], due_at: float) -> bool:
@@ -199,7 +184,7 @@ class TaskRepository:
             **self._meta_key_plain(tenant, record["id"]),
             "gsi1pk": task_list_pk(tenant, self.kind),
             "gsi1sk": f"{record['created_at']}#{record['id']}",
-            "gsi2pk": due_partition(tenant, record["id"]),
+            "gsi2pk": DUE.partition(tenant, record["id"]),
             "gsi2sk": _due(due_at),
             "tenant": tenant,
             "kind": self.kind,

@@ -10,14 +10,15 @@ due time that was read) and the new run record (with its research id chosen up f
 
 from __future__ import annotations
 
-import zlib
 from typing import Any
 
 from researcher_pro.core.aws import applied, client, failed_conditions, from_item, to_attr, to_item
+from researcher_pro.core.due_index import DueIndex
 from researcher_pro.core.errors import InvalidCursor
 from researcher_pro.core.pagination import Cursors, newest_first_page
 
-DUE_SHARDS = 4  # spreads the due index over a few partitions; the scheduler reads them all
+# The scheduler's work list: watches by their next run time, and runs whose start was never confirmed.
+DUE = DueIndex("gsi3", "DUE#")
 META = "META"
 RUN_PREFIX = "RUN#"
 
@@ -28,10 +29,6 @@ def watch_pk(tenant: str, watch_id: str) -> str:
 
 def watch_list_pk(tenant: str) -> str:
     return f"T#{tenant}#W"
-
-
-def due_partition(tenant: str, watch_id: str) -> str:
-    return f"DUE#{zlib.crc32(f'{tenant}#{watch_id}'.encode()) % DUE_SHARDS}"
 
 
 def due_sort_key(due_at: int, tenant: str, watch_id: str, what: str) -> str:
@@ -88,19 +85,10 @@ class WatchRepository:
     def due(self, now: int, limit: int) -> list[dict[str, Any]]:
         """What the scheduler must act on at `now`, from every shard: watches whose next run time has come
         (`due_for: "watch"`), and runs whose start was never confirmed (`due_for: "run"`)."""
-        found: list[dict[str, Any]] = []
-        for shard in range(DUE_SHARDS):
-            reply = self._db.query(
-                TableName=self._table,
-                IndexName="gsi3",
-                KeyConditionExpression="gsi3pk = :p AND gsi3sk < :now",
-                ExpressionAttributeValues={":p": {"S": f"DUE#{shard}"}, ":now": {"S": f"{now + 1:012d}#"}},
-                Limit=limit,
-            )
-            for item in reply["Items"]:
-                record = from_item(item)
-                found.append({**record, "due_for": "watch"} if record["sk"] == META else _run(record))
-        return found
+        return [
+            {**record, "due_for": "watch"} if record["sk"] == META else _run(record)
+            for record in DUE.due(self._db, self._table, f"{now + 1:012d}#", limit)
+        ]
 
     # --- writes ----------------------------------------------------------------------------------
     def create(
@@ -325,7 +313,7 @@ def _count_key(tenant: str) -> dict[str, Any]:
 
 
 def _due_keys(tenant: str, watch_id: str, due_at: int, what: str) -> dict[str, str]:
-    return {"gsi3pk": due_partition(tenant, watch_id), "gsi3sk": due_sort_key(due_at, tenant, watch_id, what)}
+    return {"gsi3pk": DUE.partition(tenant, watch_id), "gsi3sk": due_sort_key(due_at, tenant, watch_id, what)}
 
 
 def _run(item: dict[str, Any]) -> dict[str, Any]:

@@ -12,14 +12,15 @@ from the tasks' own partitions there:
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
 from researcher_pro.core.aws import applied, client, conditional, failed_conditions, from_item, to_attr, to_item
+from researcher_pro.core.due_index import DueIndex
 from researcher_pro.core.pagination import Cursors, newest_first_page
 
-DUE_SHARDS = 4
+# The sweeper's work list: outbox items and deliveries by due time.
+DUE = DueIndex("gsi2", "WEBHOOK#")
 # Something whose queue message is on its way is looked at by the sweeper only after this: the message is
 # expected first, and the sweeper acts only if it never came (the function that was to send it died first).
 HANDOFF_GRACE_SECONDS = 60
@@ -40,7 +41,7 @@ def outbox_key(tenant: str, task_id: str) -> dict[str, str]:
 
 
 def due_keys(tenant: str, name: str, due_at: float) -> dict[str, str]:
-    return {"gsi2pk": f"WEBHOOK#{zlib.crc32(f'{tenant}#{name}'.encode()) % DUE_SHARDS}", "gsi2sk": _due(due_at)}
+    return {"gsi2pk": DUE.partition(tenant, name), "gsi2sk": _due(due_at)}
 
 
 def _due(moment: float) -> str:
@@ -366,17 +367,7 @@ class WebhookRepository:
     # --- the sweeper's work list -----------------------------------------------------------------
     def due(self, now: float, limit: int = 100) -> list[dict[str, Any]]:
         """Outbox items and deliveries whose due time has passed, from every shard."""
-        found: list[dict[str, Any]] = []
-        for shard in range(DUE_SHARDS):
-            reply = self._db.query(
-                TableName=self._table,
-                IndexName="gsi2",
-                KeyConditionExpression="gsi2pk = :p AND gsi2sk < :now",
-                ExpressionAttributeValues={":p": {"S": f"WEBHOOK#{shard}"}, ":now": {"S": _due(now)}},
-                Limit=limit,
-            )
-            found.extend(from_item(i) for i in reply["Items"])
-        return found
+        return DUE.due(self._db, self._table, _due(now), limit)
 
     def postpone(self, item: dict[str, Any], due_at: float) -> bool:
         """Move a due item's time on, if nobody moved it since it was read: whoever does acts on it, once."""
