@@ -162,8 +162,8 @@ def measure() -> dict[str, Any]:
         "question": QUESTION,
         **depths,
         "repeat_deep": repeat,
-        # Every page sentence there is to reach: gpt-researcher's 581 distinct sentences (the figures) were
-        # counted on a larger stand-in web than this one, so the ratios below compare different corpora.
+        # Every page sentence there is to reach: more than gpt-researcher's 581 (the figures, counted on the
+        # issue's own stand-in web), so that a run's reading is not capped by the corpus.
         "stand_in_web_sentences": len(corpus_sentences()),
         "gpt_researcher_0_15_1": GPT_RESEARCHER,
         "evidence_per_prompt_char_vs_gpt_researcher_deep": rounded(ratio, 2),

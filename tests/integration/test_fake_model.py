@@ -152,14 +152,16 @@ def run(
     while queries and rounds < max_rounds:
         rounds += 1
         searched += queries
+        # Each page that is new this round, for every query of the round that found it (as the pipeline does).
         new: dict[str, list[str]] = {}
+        known = set(numbers)
         for start in range(0, len(queries), 5):
             batch = queries[start : start + 5]
             reply = searcher.search.create(query=batch, max_results=10)
             for query, results in zip(batch, grouped(reply), strict=True):
                 for result in results:
-                    if result.url not in numbers:
-                        numbers[result.url] = len(numbers) + 1
+                    if result.url not in known:
+                        numbers.setdefault(result.url, len(numbers) + 1)
                         new.setdefault(query, []).append(result.url)
         for query, urls in new.items():
             listing = "\n\n".join(f"[{numbers[u]}] Page ({u})\n{web.text(_canonical(web, u))}" for u in urls)

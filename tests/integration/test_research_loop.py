@@ -110,7 +110,9 @@ def page_gets(web: FakeWeb) -> list[str]:
 
 
 # --- the loop as a whole -------------------------------------------------------------------------------------
-def test_a_deep_run_follows_leads_to_facts_only_a_follow_up_search_reaches(online: None, fake_web: FakeWeb) -> None:
+def test_a_deep_run_follows_leads_to_facts_only_a_follow_up_search_reaches(
+    online: None, fake_web: FakeWeb, faithful_openai: FakeOpenAI
+) -> None:
     from tests.fakes.web import recovered
 
     worker, name = load_function("task_worker"), tenant()
@@ -129,6 +131,16 @@ def test_a_deep_run_follows_leads_to_facts_only_a_follow_up_search_reaches(onlin
     # Every finding quotes the text of the first source it cites.
     texts = {s["n"]: s for s in done["sources"]}
     assert all(f["quote"] and f["citations"][0] in texts for f in done["findings"])
+    # The model was given each passage to analyse once: the questions of a round share out their pages, and a later
+    # round reads on into the pages rather than the passages analysed before.
+    analysed = [
+        block.split("\n", 1)[1]
+        for call in faithful_openai.requests
+        if str(call["body"]["messages"][0]["content"]).startswith("You extract findings")
+        for block in str(call["body"]["messages"][-1]["content"]).split("\n\nSources:\n", 1)[1].split("\n\n[")
+    ]
+    assert len(analysed) > 40
+    assert len(analysed) == len(set(analysed))
 
 
 def test_a_repeated_identical_research_makes_no_provider_call(

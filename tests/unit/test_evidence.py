@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from researcher_pro.research.evidence import best_passages, quote_is_in, verified
+from researcher_pro.research.analyst import MAX_LISTED_FINDINGS, most_relevant, section_output_tokens
+from researcher_pro.research.evidence import best_passages, quote_is_in, shared_passages, verified
 
 PAGE = (
     "The Aurora trial followed 212 homes for three winters.\n\n"
@@ -70,3 +71,64 @@ def test_no_source_floods_the_listing() -> None:
     chosen = best_passages("heat pumps efficiency", texts, 6, per_source=3)
     assert [p.source for p in chosen].count(1) == 3
     assert any(p.source == 2 for p in chosen)
+
+
+# Paragraphs long enough to be passages of their own, each on one subject.
+TOPICS = {
+    "defrost": "Defrost cycles melt the ice on the outdoor coil; the fan stops and warm refrigerant runs backwards.",
+    "noise": "Noise from the outdoor unit carries at night; a quiet mode and a careful position help neighbours.",
+    "cost": "The cost of an installation depends on the radiators, the electrical work and the grants on offer.",
+    "sizing": "Sizing follows the heat loss of the house on the coldest design day, not the old boiler's rating.",
+}
+
+
+def page(*subjects: str) -> str:
+    return "\n\n".join(" ".join([TOPICS[s]] * 6) for s in subjects)
+
+
+def test_questions_of_a_round_share_out_passages_each_taking_its_best_left() -> None:
+    texts = {1: page("defrost", "noise", "cost"), 2: page("sizing", "defrost")}
+    questions = ["How does defrost melt ice on the outdoor coil?", "What does an installation cost, with grants?"]
+    given = shared_passages(questions, [texts, texts], 2)
+
+    keys = [p.key for passages in given for p in passages]
+    assert len(keys) == len(set(keys)) == 4  # no passage twice
+    assert "Defrost" in given[0][0].text or "Defrost" in given[0][1].text
+    assert any("cost of an installation" in p.text for p in given[1])
+    # Each question's passages are listed in source order.
+    for passages in given:
+        order = [(p.source, page_order(texts, p.text)) for p in passages]
+        assert order == sorted(order)
+
+
+def page_order(texts: dict[int, str], passage: str) -> int:
+    return texts[1].find(passage[:40]) if passage[:40] in texts[1] else texts[2].find(passage[:40])
+
+
+def test_a_later_round_passes_over_the_passages_analysed_before() -> None:
+    texts = {1: page("defrost", "noise", "cost", "sizing")}
+    question = "How does defrost melt ice on the outdoor coil?"
+    first = shared_passages([question], [texts], 1)[0]
+    assert "Defrost" in first[0].text
+
+    later = shared_passages([question], [texts], 1, analysed={p.key for p in first})[0]
+    assert later and later[0].key != first[0].key and "Defrost" not in later[0].text
+    # Nothing left: a question whose passages were all analysed gets none (and costs no call).
+    assert shared_passages([question], [{1: page("defrost")}], 3, analysed={first[0].key}) == [[]]
+
+
+def test_a_section_with_more_findings_than_a_call_lists_keeps_those_on_its_subject() -> None:
+    on_subject = [{"text": f"Defrost cycles on the outdoor coil, case {i}.", "citations": [1]} for i in range(10)]
+    off_subject = [{"text": f"Warranty terms, case {i}.", "citations": [2]} for i in range(MAX_LISTED_FINDINGS)]
+    findings = on_subject + off_subject  # the on-subject ones came first (an early round)
+
+    listed = most_relevant(findings, "How do heat pumps cope with cold? Defrost cycles")
+    assert len(listed) == MAX_LISTED_FINDINGS
+    assert all(f in listed for f in on_subject)
+    assert listed == [f for f in findings if f in listed]  # still in their order
+    assert most_relevant(findings[:5], "anything") == findings[:5]
+
+
+def test_a_section_given_more_findings_may_write_more() -> None:
+    assert section_output_tokens(100) > section_output_tokens(10) > section_output_tokens(0)
+    assert section_output_tokens(10 * MAX_LISTED_FINDINGS) == section_output_tokens(MAX_LISTED_FINDINGS)

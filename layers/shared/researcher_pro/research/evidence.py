@@ -2,7 +2,10 @@
 
 Passages: each source's text (the page read, or the search snippet when the page could not be read) cut
 into passages, and for each question the passages most relevant to it, by BM25 over those passages (no
-embedding round trip: ranking is local and free), a few from each source at most.
+embedding round trip: ranking is local and free), a few from each source at most. A passage is analysed
+once in a run: the questions of a round share out the passages they rank (each in turn takes the best one
+left), and a later round passes over those analysed before, whose findings it already has. So the model
+reads further into the pages instead of reading the same top passages again for every question.
 
 Quotes: a finding's quote must appear in the text of the source it cites. Only whitespace and quotation
 marks are normalised (a model may re-wrap lines or straighten curly quotes); a quote that differs in any
@@ -11,8 +14,9 @@ other way is not the source's and the finding is dropped.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from researcher_pro.providers.offline.text import passages as split_passages
@@ -55,33 +59,63 @@ class Passage:
     source: int  # the source's number
     text: str
 
+    @property
+    def key(self) -> str:
+        """What a checkpoint remembers of a passage the model was given."""
+        return f"{self.source}:{hashlib.blake2b(self.text.encode(), digest_size=8).hexdigest()}"
+
 
 def best_passages(question: str, texts: Mapping[int, str], count: int, per_source: int = 3) -> list[Passage]:
     """The `count` passages of `texts` (source number to text) most relevant to `question`, at most
     `per_source` from one source, in source order (the model reads them as a listing)."""
+    return shared_passages([question], [texts], count, per_source)[0]
+
+
+def shared_passages(
+    questions: Sequence[str],
+    texts: Sequence[Mapping[int, str]],
+    count: int,
+    per_source: int = 3,
+    analysed: Collection[str] = (),
+) -> list[list[Passage]]:
+    """For each question, up to `count` passages of its own `texts` (source number to text), the most relevant
+    to it that no other question takes and that are not `analysed` already (by key), at most `per_source` from
+    one source, in source order. The questions choose in turn, each taking its best passage left, so each gets
+    its best passages unless another ranks them higher still."""
+    ranked = [_ranked(question, own, analysed) for question, own in zip(questions, texts, strict=True)]
+    chosen: list[list[tuple[int, Passage]]] = [[] for _ in questions]
+    taken: set[str] = set()
+    per: list[dict[int, int]] = [{} for _ in questions]
+    next_rank = [0] * len(questions)
+    progressed = True
+    while progressed:
+        progressed = False
+        for i, candidates in enumerate(ranked):
+            while len(chosen[i]) < count and next_rank[i] < len(candidates):
+                position, passage = candidates[next_rank[i]]
+                next_rank[i] += 1
+                if passage.key in taken or per[i].get(passage.source, 0) >= per_source:
+                    continue
+                taken.add(passage.key)
+                per[i][passage.source] = per[i].get(passage.source, 0) + 1
+                chosen[i].append((position, passage))
+                progressed = True
+                break
+    return [[passage for _, passage in sorted(picks, key=lambda pick: pick[0])] for picks in chosen]
+
+
+def _ranked(question: str, texts: Mapping[int, str], analysed: Collection[str]) -> list[tuple[int, Passage]]:
+    """The passages of `texts` not yet analysed, each with its position in source order, the most relevant to
+    `question` first (ties in source order)."""
     from rank_bm25 import BM25Plus  # numpy: the worker's only
 
-    candidates = [
-        Passage(n, one_line_paragraphs(passage)) for n, text in texts.items() for passage in split_passages(text)
-    ]
-    if not candidates:
-        return []
+    every = (Passage(n, one_line_paragraphs(passage)) for n, text in texts.items() for passage in split_passages(text))
+    candidates = [(position, p) for position, p in enumerate(every) if p.key not in analysed]
     query = terms(question)
-    if not query:
-        return candidates[:count]
-    scores = BM25Plus([terms(p.text) or ["\u2205"] for p in candidates]).get_scores(query)
-    ranked = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
-    chosen: list[int] = []
-    taken: dict[int, int] = {}
-    for index in ranked:
-        source = candidates[index].source
-        if taken.get(source, 0) >= per_source:
-            continue
-        taken[source] = taken.get(source, 0) + 1
-        chosen.append(index)
-        if len(chosen) == count:
-            break
-    return [candidates[i] for i in sorted(chosen)]
+    if not candidates or not query:
+        return candidates
+    scores = BM25Plus([terms(p.text) or ["\u2205"] for _, p in candidates]).get_scores(query)
+    return [candidates[i] for i in sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)]
 
 
 def one_line_paragraphs(text: str) -> str:

@@ -35,7 +35,7 @@ from researcher_pro.core.errors import BudgetExceeded, OutOfTime
 from researcher_pro.providers.base import Retrieved, SearchProvider, search_requests
 from researcher_pro.providers.reader import Page, PageUnreadable
 from researcher_pro.research.analyst import Analyst, assemble_sections, findings_by_section
-from researcher_pro.research.evidence import best_passages, verified
+from researcher_pro.research.evidence import best_passages, shared_passages, verified
 from researcher_pro.research.models import SUB_QUESTIONS_BY_DEPTH
 from researcher_pro.research.sources import SourceRegistry
 from researcher_pro.tasks.lifecycle import TaskLifecycle
@@ -53,7 +53,7 @@ ROUND_STEPS = ("search", "read", "analyze", "reflect")
 CUT_SHORT: dict[str, dict[str, Any]] = {
     "search": {"queries": [], "sources": [], "by_query": [], "to_read": []},
     "read": {"read": {}, "failed": {}},
-    "analyze": {"findings": [], "unverified": 0, "dropped_citations": 0},
+    "analyze": {"findings": [], "unverified": 0, "dropped_citations": 0, "passages": []},
     "reflect": {"follow_ups": []},
 }
 SYNTHESIS_CALLS = 7  # an outline, up to five sections and a structured answer: what the answer is kept room for
@@ -81,7 +81,9 @@ class LoopSettings:
     max_rounds: int = 8  # a request's max_rounds may not exceed this
     results_per_query: int = 8
     pages_per_query: int = 5  # the top new pages of each query that a round reads
-    passages_per_question: int = 8
+    # Deeper runs read further into each question's pages: passages are analysed once per run, so more of them
+    # is more of the pages read, not the same passages again.
+    passages_by_depth: Mapping[str, int] = field(default_factory=lambda: {"quick": 8, "standard": 8, "deep": 10})
     follow_ups_per_round: int = 4
     tokens_per_page: int = 512  # how much of each page the search returns as its snippet
     page_seconds: float = 10.0
@@ -96,6 +98,7 @@ class RunState:
     findings: list[dict[str, Any]]
     searched: list[str]
     read: dict[int, str]  # source number → the URL its page text was read from (and is cached under)
+    analysed: set[str]  # the keys of the passages the model was given to analyse
     rounds_done: int
     unverified: int
     dropped_citations: int
@@ -295,13 +298,18 @@ class ResearchPipeline(StepTask):
         by_n = {int(s["n"]): s for s in state.sources}
         texts = self._texts(record["tenant"], {n for numbers in search["by_query"] for n in numbers}, by_n, state.read)
         queries: list[str] = search["queries"]
+        given = shared_passages(
+            queries,
+            [{n: texts[n] for n in numbers if texts.get(n)} for numbers in search["by_query"]],
+            self._loop.passages_by_depth[record["depth"]],
+            analysed=state.analysed,
+        )
 
         def analyse_one(index: int) -> tuple[list[dict[str, Any]] | None, int]:
             """The question's findings (None: the budget refused its call) and the evidence characters sent."""
-            numbers = search["by_query"][index]
-            passages = best_passages(
-                queries[index], {n: texts[n] for n in numbers if texts.get(n)}, self._loop.passages_per_question
-            )
+            passages = given[index]
+            if not passages:
+                return [], 0  # nothing of its sources is left that the run has not analysed
             try:
                 found = self._analyst.analyse(queries[index], passages, by_n, meter)
             except BudgetExceeded:
@@ -319,6 +327,10 @@ class ResearchPipeline(StepTask):
         findings = [f for f in findings if " ".join(f["text"].lower().split()) not in known]
         findings, unverified = verified(findings, texts)
         evidence = sum(chars for _, chars in answers)
+        # What the model read, so that no later round sends it again (not what the budget refused).
+        read_now = [
+            p.key for (found, _), passages in zip(answers, given, strict=True) if found is not None for p in passages
+        ]
         rounds_done = number
         # Questions the budget left unanalysed end the looking: the rest of the budget is the answer's.
         stop = {"stop": "budget"} if refused else {}
@@ -328,6 +340,7 @@ class ResearchPipeline(StepTask):
                 "unverified": unverified,
                 "dropped_citations": dropped,
                 "round_limit": limit,
+                "passages": read_now,
                 **stop,
             },
             f"Round {number}: {counted(len(findings), 'quoted finding')}"
@@ -357,7 +370,7 @@ class ResearchPipeline(StepTask):
             return StepResult({"stop": "complete", "follow_ups": []}, message, {}, {"stop_reason": "complete"}, event)
         by_n = {int(s["n"]): s for s in state.sources}
         texts = self._texts(record["tenant"], {n for numbers in search["by_query"] for n in numbers}, by_n, state.read)
-        passages = best_passages(record["query"], texts, self._loop.passages_per_question)
+        passages = best_passages(record["query"], texts, self._loop.passages_by_depth[record["depth"]])
         reflection = self._analyst.reflect(
             record["query"],
             checkpoints["plan"]["brief"],
@@ -547,6 +560,7 @@ def state_of(checkpoints: Mapping[str, Any]) -> RunState:
     findings: list[dict[str, Any]] = []
     searched: list[str] = []
     read: dict[int, str] = {}
+    analysed: set[str] = set()
     unverified = dropped = done = 0
     for number in rounds:
         search = checkpoints[f"search.{number}"]
@@ -556,10 +570,11 @@ def state_of(checkpoints: Mapping[str, Any]) -> RunState:
         analysis = checkpoints.get(f"analyze.{number}")
         if analysis:
             findings += analysis["findings"]
+            analysed.update(analysis.get("passages", ()))
             unverified += int(analysis["unverified"])
             dropped += int(analysis["dropped_citations"])
             done = number if not analysis.get("cut") else done
-    return RunState(sources, findings, searched, read, done, unverified, dropped)
+    return RunState(sources, findings, searched, read, analysed, done, unverified, dropped)
 
 
 def stop_reason(checkpoints: Mapping[str, Any], rounds_done: int) -> str:
