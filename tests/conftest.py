@@ -4,7 +4,7 @@ exactly as `make dev` starts them."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
@@ -13,6 +13,8 @@ from tests.fakes.perplexity_server import FakePerplexity
 from tests.fakes.search_index import SearchIndex
 from tests.fakes.web import FakeWeb
 from tests.harness import Cloud
+
+CLOUD_LINES = 150  # of a local cloud's output, shown with a failed test that used it
 
 # The longest files first: the two workers take files in this order (--dist loadfile --no-loadscope-reorder;
 # by default xdist starts the files with the most tests), and a long one taken last leaves the other worker
@@ -35,6 +37,21 @@ def pytest_configure(config: pytest.Config) -> None:
     # whether to cancel. A terminal gives them Ctrl-C; so do the tests.
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test that used a local cloud shows what the cloud printed last (its functions' logs): the one
+    record of what the workers did when a run did not end as expected."""
+    report = yield
+    if report.failed:
+        funcargs = getattr(item, "funcargs", {})
+        for name, value in funcargs.items():
+            if isinstance(value, Cloud):
+                report.sections.append((f"local cloud {name}: last output", "".join(value.output[-CLOUD_LINES:])))
+    return report
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
