@@ -13,8 +13,7 @@ from researcher_pro.core.config import LOCAL_STACK_NAME
 from infra.local.faults import Dice
 from infra.local.functions import LocalFunction
 from infra.local.http_gateway import HttpGateway
-from infra.local.moto_process import MotoProcess
-from infra.local.provision import aws_client, provision
+from infra.local.provision import MotoProcess, aws_client, provision
 from infra.local.settings import LocalSettings
 from infra.local.sqs_poller import SqsPoller
 from infra.local.template import REGION, Stack, load_stack

@@ -1,15 +1,121 @@
-"""The template's tables, queues, buckets and secrets, created in the local cloud's moto."""
+"""moto in server mode, and the template's tables, queues, buckets and secrets created in it."""
 
 from __future__ import annotations
 
+import gc
 import json
+import logging
+import multiprocessing
+import os
 import secrets
+import signal
+import socket
 import string
+import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import boto3
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.server import MotoRequestHandler, ThreadedMotoServer
+from werkzeug.serving import make_server
 
+from infra.local.faults import Dice, DynamoDBFaults, Faults
+from infra.local.moto_tuning import make_moto_faster
 from infra.local.template import REGION, Stack
+
+
+class OneDynamoDBRequestAtATime:
+    """DynamoDB applies every request, transactions included, in isolation. moto serves requests on
+    threads without locking its tables, so two conditional writes racing for one item can both pass
+    their condition. Serialising DynamoDB requests gives the local cloud DynamoDB's isolation, which
+    every lease, version and due-time condition in Researcher Pro relies on.
+
+    DynamoDB's requests go straight to moto's DynamoDB application: moto's dispatcher works out which
+    service a request is for anew every time, and took a third of the time moto spent on a GetItem."""
+
+    def __init__(self, dispatcher: DomainDispatcherApplication) -> None:
+        self._dispatcher = dispatcher
+        self._dynamodb: Callable[..., Iterable[bytes]] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self._dispatcher(environ, start_response)
+        with self._lock:
+            if self._dynamodb is None:
+                self._dynamodb = self._dispatcher.get_application(environ)
+            return list(self._dynamodb(environ, start_response))
+
+
+class IsolatedMotoServer(ThreadedMotoServer):
+    def __init__(self, ip_address: str, port: int, faults: Faults, dice: Dice) -> None:
+        super().__init__(ip_address=ip_address, port=port, verbose=False)
+        self._faults = faults
+        self._dice = dice
+
+    def _server_entry(self) -> None:
+        # As ThreadedMotoServer's own, with the application wrapped.
+        app: Callable[..., Iterable[bytes]] = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        if self._faults.dynamodb_conflicts or self._faults.dynamodb_throttles:
+            app = DynamoDBFaults(app, self._faults, self._dice)
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+def start_moto(port: int, faults: Faults | None = None, dice: Dice | None = None) -> ThreadedMotoServer:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the output
+    # werkzeug writes headers and body separately; with Nagle on, every AWS call waits ~40 ms for an ACK.
+    MotoRequestHandler.disable_nagle_algorithm = True
+    make_moto_faster()
+    faults = faults or Faults()
+    server = IsolatedMotoServer("127.0.0.1", port, faults, dice or Dice(faults.seed))
+    server.start()
+    return server
+
+
+class MotoProcess:
+    """moto in a process of its own. In the local cloud's process it shared one interpreter lock with both
+    gateways, the queue pollers and the ticker, so a fan-out's posts to the WebSocket gateway took turns with
+    the DynamoDB requests of the subscriptions being made instead of running on another core."""
+
+    def __init__(self, port: int, faults: Faults, ready_within_s: float = 60.0) -> None:
+        # spawn, not fork: the parent has threads running, and a forked child would inherit their locks.
+        self._process = multiprocessing.get_context("spawn").Process(
+            target=_serve_moto, args=(port, faults, os.getpid()), name="moto", daemon=True
+        )
+        self._process.start()
+        deadline = time.monotonic() + ready_within_s
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                if not self._process.is_alive() or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"moto did not start on port {port}") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join(10)
+
+
+def _serve_moto(port: int, faults: Faults, parent: int, freeze_every_s: float = 2.0) -> None:
+    """moto's process: the server, until the local cloud's process ends (stopped or killed). Ctrl-C is the
+    local cloud's to handle: it stops moto when it has stopped what uses it.
+
+    Meanwhile the collector is kept short. moto keeps every item of every table as Python objects, and a full
+    garbage collection walks all of them: pauses of 100-300 ms that stall every request. Those objects are
+    long-lived and freed by reference counting, not by the collector, so they are moved out of its reach
+    (`gc.freeze`) as they age; collections then only walk what is new."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    start_moto(port, faults, Dice(faults.seed))
+    while os.getppid() == parent:
+        time.sleep(freeze_every_s)
+        gc.freeze()
 
 
 def aws_client(service: str, endpoint: str) -> Any:

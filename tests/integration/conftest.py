@@ -16,8 +16,7 @@ import pytest
 from researcher_pro.core.config import LOCAL_STACK_NAME
 from researcher_pro.core.pagination import Cursors
 
-from infra.local.moto_server import start_moto
-from infra.local.provision import provision
+from infra.local.provision import provision, start_moto
 from infra.local.template import Stack, load_stack
 from tests.harness import ROOT, free_port
 

@@ -1,4 +1,4 @@
-"""The local cloud's DynamoDB is moto made faster (infra/local/moto_server.py): what it answers, and what a
+"""The local cloud's DynamoDB is moto made faster (infra/local/provision.py): what it answers, and what a
 transaction leaves behind, must stay exactly moto's (moto server)."""
 
 from __future__ import annotations
