@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,7 @@ from researcher_pro.core.config import LOCAL_STACK_NAME
 from infra.local.faults import Dice
 from infra.local.functions import LocalFunction
 from infra.local.http_gateway import HttpGateway
-from infra.local.provision import MotoProcess, aws_client, provision
+from infra.local.provision import aws_client, provision, start_moto
 from infra.local.settings import LocalSettings
 from infra.local.sqs_poller import SqsPoller
 from infra.local.template import REGION, Stack, load_stack
@@ -32,7 +35,7 @@ class LocalCloud:
             settings.root, LOCAL_STACK_NAME, settings.parameters, self.aws_endpoint, self.ws_endpoint
         )
         self.functions: dict[str, LocalFunction] = {}
-        self._moto: MotoProcess | None = None
+        self._moto: Any = None
         self._gateway: HttpGateway | None = None
         self._pollers: list[SqsPoller] = []
         self._ticker: Ticker | None = None
@@ -53,7 +56,7 @@ class LocalCloud:
         dice = Dice(faults.seed)
         if faults.any:
             print(f"Fault injection on: {faults}", flush=True)
-        self._moto = MotoProcess(self.settings.aws_port, faults)
+        self._moto = start_moto(self.settings.aws_port, faults, dice)
         provision(self.stack, self.aws_endpoint)
         self.dev_api_key = self._register_dev_key()
         layer = self.settings.root / "layers" / "shared"
@@ -85,6 +88,7 @@ class LocalCloud:
             poller.start()
         self._gateway.start()
         self._ticker.start()
+        threading.Thread(target=_keep_collections_short, name="gc-freeze", daemon=True).start()
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         return self.functions[function].invoke(event)
@@ -141,3 +145,13 @@ def ensure_importable() -> None:
     layer = str(project_root() / "layers" / "shared")
     if layer not in sys.path:
         sys.path.insert(0, layer)
+
+
+def _keep_collections_short(every_seconds: float = 2.0) -> None:
+    """moto keeps every item of every table as Python objects in this process, and a full garbage
+    collection walks all of them: pauses of 100-300 ms that stall moto, both gateways and the poller
+    at once. Those objects are long-lived and freed by reference counting, not by the collector, so
+    they are moved out of its reach (`gc.freeze`) as they age; collections then only walk what is new."""
+    while True:
+        time.sleep(every_seconds)
+        gc.freeze()
