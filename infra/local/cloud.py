@@ -102,6 +102,9 @@ class LocalCloud:
             self._ticker.stop()
         for poller in self._pollers:
             poller.stop()
+        handed_over_by = time.monotonic() + 2  # one short wait for every batch being handled, not one each
+        for poller in self._pollers:
+            poller.join(handed_over_by)
         for function in self.functions.values():
             function.close()
         if self._moto:

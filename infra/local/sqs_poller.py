@@ -38,6 +38,8 @@ class SqsPoller:
         self._sqs = sqs
         self._invoke = invoke
         self._stop = threading.Event()
+        self._idle = threading.Condition()
+        self._handling = 0  # batches being handed to the function
         self._threads = [
             threading.Thread(target=self._run, name=f"sqs-{mapping.function}-{i}", daemon=True) for i in range(pollers)
         ]
@@ -47,12 +49,14 @@ class SqsPoller:
             thread.start()
 
     def stop(self) -> None:
+        """Poll no more. A poller inside a long poll leaves it when it ends, without handling what it got."""
         self._stop.set()
-        # A poller may be inside a long poll; it is a daemon thread and dies with the process, so the wait for
-        # all of them together is short.
-        deadline = time.monotonic() + 2
-        for thread in self._threads:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+    def join(self, deadline: float) -> None:
+        """Wait until `deadline` (a `time.monotonic()` instant) for the batches being handled to be done. The
+        pollers still inside a long poll are not waited for: they are daemon threads and die with the process."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._handling == 0, timeout=max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -75,6 +79,18 @@ class SqsPoller:
         messages = reply.get("Messages") or []
         if not messages:
             return
+        with self._idle:
+            if self._stop.is_set():
+                return  # received as the cloud stops: it comes back after its visibility timeout
+            self._handling += 1
+        try:
+            self._handle(messages)
+        finally:
+            with self._idle:
+                self._handling -= 1
+                self._idle.notify_all()
+
+    def _handle(self, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [self._record(m) for m in messages]}
         if self._dice.roll(self._duplicates):
             announce("sqs duplicate delivery")
