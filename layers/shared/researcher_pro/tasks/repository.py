@@ -130,20 +130,7 @@ class TaskRepository:
         """The record (None when there is none) and its events after `after` (at most `limit`), in one read of
         the task's partition, where the events sort just before the record; a second read for the record only
         when more events than that are left."""
-        reply = self._db.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :meta",
-            FilterExpression="attribute_not_exists(#ttl) OR #ttl > :now",
-            ExpressionAttributeNames={"#ttl": "ttl"},
-            ExpressionAttributeValues={
-                ":p": {"S": task_pk(tenant, self.kind, task_id)},
-                ":a": {"S": _event_sk(after + 1)},
-                ":meta": {"S": META},
-                ":now": {"N": str(int(time.time()))},
-            },
-            Limit=limit + 1,
-            ConsistentRead=True,
-        )
+        reply = self._log_range(tenant, task_id, after, META, limit + 1)
         record: dict[str, Any] | None = None
         events: list[dict[str, Any]] = []
         for item in reply["Items"]:
@@ -156,21 +143,26 @@ class TaskRepository:
         return record, events
 
     def events(self, tenant: str, task_id: str, after: int, limit: int) -> list[dict[str, Any]]:
-        reply = self._db.query(
+        reply = self._log_range(tenant, task_id, after, _event_sk(10**10 - 1), limit)
+        return [from_item(i)["event"] for i in reply["Items"]]
+
+    def _log_range(self, tenant: str, task_id: str, after: int, last_sk: str, limit: int) -> dict[str, Any]:
+        """One consistent read of the task's partition from the event after `after` up to the sort key `last_sk`,
+        without the events past their TTL (DynamoDB deletes them late); the record has no TTL."""
+        return self._db.query(
             TableName=self._table,
-            KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :z",
-            FilterExpression="#ttl > :now",
+            KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :last",
+            FilterExpression="attribute_not_exists(#ttl) OR #ttl > :now",
             ExpressionAttributeNames={"#ttl": "ttl"},
             ExpressionAttributeValues={
                 ":p": {"S": task_pk(tenant, self.kind, task_id)},
                 ":a": {"S": _event_sk(after + 1)},
-                ":z": {"S": "EVENT#9999999999"},
+                ":last": {"S": last_sk},
                 ":now": {"N": str(int(time.time()))},
             },
             Limit=limit,
             ConsistentRead=True,
         )
-        return [from_item(i)["event"] for i in reply["Items"]]
 
     def due_for_sweep(self, now: float, limit: int = 100) -> list[dict[str, Any]]:
         """Live tasks of every kind whose due time has passed, from every shard, at most `limit` from each."""
