@@ -263,15 +263,16 @@ def test_an_event_reaches_many_subscribers_for_a_few_dynamodb_requests_each_even
         first = append(realtime, research_id, 1)
         with dynamodb_requests() as requests:
             realtime.fanout.emitted("rt-tenant", first)
-        # Two subscriber lookups, then one claim and one release for all 30.
-        assert sorted(requests) == ["Query", "Query", "TransactWriteItems", "TransactWriteItems"], requests
+        # Two subscriber lookups, then one claim for all 30, a read of what the task logged while they were sent
+        # (nothing), and one release.
+        assert sorted(requests) == ["Query", "Query", "Query", "TransactWriteItems", "TransactWriteItems"], requests
         # Two events committed while nobody pushed: the next push finds every subscriber behind and sends both.
         append(realtime, research_id, 2)
         third = append(realtime, research_id, 3)
         with dynamodb_requests() as requests:
             realtime.fanout.emitted("rt-tenant", third)
         # And a read of the log, for what they missed.
-        assert sorted(requests) == ["Query", "Query", "Query", "TransactWriteItems", "TransactWriteItems"], requests
+        assert sorted(requests) == ["Query"] * 4 + ["TransactWriteItems"] * 2, requests
         realtime.fanout.emitted("rt-tenant", {**first, "seq": 2})  # a late push of what was sent: nothing
         for ws, connection_id in clients:
             assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3]
@@ -324,6 +325,44 @@ def test_an_event_committed_while_its_subscribers_are_held_is_sent_by_the_holder
         assert realtime.connections.subscribe(connection_id, "rt-tenant", f"research:{research_id}", 0, FAR_FUTURE)
         holder.emitted("rt-tenant", append(realtime, research_id, 1))
         assert [e["seq"] for e in drain(realtime, client, connection_id)] == [1, 2]
+
+
+def test_a_holder_of_many_subscriptions_sends_what_came_meanwhile_without_a_release_that_must_fail(
+    realtime: Realtime,
+) -> None:
+    """After sending to many subscriptions, the holder reads the log before it lets go: an event committed while
+    it sent goes out at once, not after a release of every subscription that the new event makes fail."""
+    research_id = new_research(realtime)
+    committed: list[dict[str, Any]] = []
+    releases: list[bool] = []
+
+    first_post = threading.Lock()  # the posts go out side by side: one of them commits the event
+
+    class CommitWhilePosting(ConnectionGateway):
+        def post(self, connection_id: str, data: bytes) -> None:
+            super().post(connection_id, data)
+            if first_post.acquire(blocking=False):
+                committed.append(append(realtime, research_id, 2))
+                realtime.fanout.emitted("rt-tenant", committed[0])  # refused: the first push holds the leases
+
+    class Releases(ConnectionRepository):
+        def release_many(self, *args: Any, **kwargs: Any) -> bool:
+            released = super().release_many(*args, **kwargs)
+            releases.append(released)
+            return released
+
+    holder = Fanout(
+        Releases(realtime.connections._table),
+        CommitWhilePosting(realtime.management.endpoint_url),
+        {"research": realtime.research},
+        lease_seconds=5,
+    )
+    with ExitStack() as opened:
+        clients = subscribed_clients(realtime, opened, research_id, 10)
+        holder.emitted("rt-tenant", append(realtime, research_id, 1))
+        for ws, connection_id in clients:
+            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2]
+    assert releases == [True]
 
 
 def test_a_subscription_replays_what_it_missed_for_a_few_requests_and_then_follows_live(realtime: Realtime) -> None:

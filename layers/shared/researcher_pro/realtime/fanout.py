@@ -242,11 +242,16 @@ class Fanout:
             delivered = last
             if group and not pending and delivered == claimed:
                 # Let go only if the task logged nothing after `delivered`: an event whose pump found our lease
-                # is in the log by then, so we hold on, read it and send it.
-                logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, delivered)
-                if self._connections.release_many(group, name, owner, if_holds=logged_up_to):
-                    return
-                pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
+                # is in the log by then, so we hold on, read it and send it. After sends to many subscriptions the
+                # log is read first: events may well have come meanwhile (steps side by side), and a release of
+                # many that must fail would only delay them.
+                if len(group) > 1:
+                    pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
+                if not pending:
+                    logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, delivered)
+                    if self._connections.release_many(group, name, owner, if_holds=logged_up_to):
+                        return
+                    pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
         if holding and group:
             self._connections.release_many(group, name, owner)
 
