@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -80,6 +81,36 @@ def to_item(record: dict[str, Any]) -> dict[str, Any]:
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {key: _from_dynamo(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+@dataclass
+class UpdateExpression:
+    """An UpdateExpression and its placeholders, built from clauses and attribute changes."""
+
+    sets: list[str] = field(default_factory=list)
+    removes: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def change(self, changes: Mapping[str, Any]) -> UpdateExpression:
+        """Set each attribute to its value, or remove it where the value is None."""
+        for name, value in changes.items():
+            index = len(self.sets) + len(self.removes)
+            self.names[f"#f{index}"] = name
+            if value is None:
+                self.removes.append(f"#f{index}")
+            else:
+                self.values[f":v{index}"] = to_attr(value)
+                self.sets.append(f"#f{index} = :v{index}")
+        return self
+
+    @property
+    def expression(self) -> str:
+        clauses = [
+            f"SET {', '.join(self.sets)}" if self.sets else "",
+            f"REMOVE {', '.join(self.removes)}" if self.removes else "",
+        ]
+        return " ".join(clause for clause in clauses if clause)
 
 
 def _to_dynamo(value: Any) -> Any:

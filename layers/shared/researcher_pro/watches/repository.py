@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from researcher_pro.core.aws import applied, client, failed_conditions, from_item, to_attr, to_item
+from researcher_pro.core.aws import UpdateExpression, applied, client, failed_conditions, from_item, to_attr, to_item
 from researcher_pro.core.due_index import DueIndex
 from researcher_pro.core.errors import InvalidCursor
 from researcher_pro.core.pagination import Cursors, newest_first_page
@@ -127,32 +127,26 @@ class WatchRepository:
     ) -> bool:
         """Apply `changes` (None removes an attribute) if nobody changed the watch since it was read.
         `next_run` is when the watch is due next, or None to take it out of the due index (disabled)."""
-        sets, removes = ["#version = :next_version"], []
-        names = {"#version": "version"}
-        values: dict[str, Any] = {":version": to_attr(expected_version), ":next_version": to_attr(expected_version + 1)}
-        for index, (field, value) in enumerate(changes.items()):
-            names[f"#f{index}"] = field
-            if value is None:
-                removes.append(f"#f{index}")
-            else:
-                values[f":v{index}"] = to_attr(value)
-                sets.append(f"#f{index} = :v{index}")
+        update = UpdateExpression(
+            ["#version = :next_version"],
+            names={"#version": "version"},
+            values={":version": to_attr(expected_version), ":next_version": to_attr(expected_version + 1)},
+        ).change(changes)
         if next_run is None:
-            removes += ["gsi3pk", "gsi3sk"]
+            update.removes += ["gsi3pk", "gsi3sk"]
         else:
             keys = _due_keys(tenant, watch_id, next_run, META)
-            sets += ["gsi3pk = :shard", "gsi3sk = :due"]
-            values[":shard"] = {"S": keys["gsi3pk"]}
-            values[":due"] = {"S": keys["gsi3sk"]}
-        expression = f"SET {', '.join(sets)}" + (f" REMOVE {', '.join(removes)}" if removes else "")
+            update.sets += ["gsi3pk = :shard", "gsi3sk = :due"]
+            update.values[":shard"] = {"S": keys["gsi3pk"]}
+            update.values[":due"] = {"S": keys["gsi3sk"]}
         return applied(
             lambda: self._db.update_item(
                 TableName=self._table,
                 Key=self._key(tenant, watch_id, META),
-                UpdateExpression=expression,
+                UpdateExpression=update.expression,
                 ConditionExpression="attribute_exists(pk) AND #version = :version",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                ExpressionAttributeNames=update.names,
+                ExpressionAttributeValues=update.values,
             )
         )
 

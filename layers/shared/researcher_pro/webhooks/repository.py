@@ -15,7 +15,16 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from researcher_pro.core.aws import applied, client, conditional, failed_conditions, from_item, to_attr, to_item
+from researcher_pro.core.aws import (
+    UpdateExpression,
+    applied,
+    client,
+    conditional,
+    failed_conditions,
+    from_item,
+    to_attr,
+    to_item,
+)
 from researcher_pro.core.due_index import DueIndex
 from researcher_pro.core.pagination import Cursors, newest_first_page
 
@@ -124,29 +133,21 @@ class WebhookRepository:
     ) -> dict[str, Any] | None:
         """Apply `changes` (None removes an attribute): the endpoint as it is now, or None when it is gone (or,
         with `expected_version`, changed since it was read)."""
-        sets, removes = ["#version = #version + :one"], []
-        names = {"#version": "version"}
-        values: dict[str, Any] = {":one": {"N": "1"}}
-        for index, (name, value) in enumerate(changes.items()):
-            names[f"#f{index}"] = name
-            if value is None:
-                removes.append(f"#f{index}")
-            else:
-                values[f":v{index}"] = to_attr(value)
-                sets.append(f"#f{index} = :v{index}")
+        update = UpdateExpression(
+            ["#version = #version + :one"], names={"#version": "version"}, values={":one": {"N": "1"}}
+        ).change(changes)
         condition = "attribute_exists(pk)"
         if expected_version is not None:
             condition += " AND #version = :expected"
-            values[":expected"] = to_attr(expected_version)
-        expression = f"SET {', '.join(sets)}" + (f" REMOVE {', '.join(removes)}" if removes else "")
+            update.values[":expected"] = to_attr(expected_version)
         reply = conditional(
             lambda: self._db.update_item(
                 TableName=self._table,
                 Key=self._key(tenant, webhook_id, META),
-                UpdateExpression=expression,
+                UpdateExpression=update.expression,
                 ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                ExpressionAttributeNames=update.names,
+                ExpressionAttributeValues=update.values,
                 ReturnValues="ALL_NEW",
             )
         )
@@ -316,30 +317,22 @@ class WebhookRepository:
     ) -> bool:
         """Record an attempt's outcome (`changes`; None removes) and give the lease back, if `owner` still
         holds it. `due_at`: when the sweeper should next look at the delivery (None: never, it is over)."""
-        sets, removes = [], ["lease_owner", "lease_until"]
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {":owner": {"S": owner}}
-        for index, (name, value) in enumerate(changes.items()):
-            names[f"#f{index}"] = name
-            if value is None:
-                removes.append(f"#f{index}")
-            else:
-                values[f":v{index}"] = to_attr(value)
-                sets.append(f"#f{index} = :v{index}")
+        update = UpdateExpression(removes=["lease_owner", "lease_until"], values={":owner": {"S": owner}})
+        update.change(changes)
         if due_at is None:
-            removes += ["gsi2pk", "gsi2sk"]
+            update.removes += ["gsi2pk", "gsi2sk"]
         else:
-            sets.append("gsi2sk = :due")
-            values[":due"] = {"S": _due(due_at)}
+            update.sets.append("gsi2sk = :due")
+            update.values[":due"] = {"S": _due(due_at)}
         params: dict[str, Any] = {
             "TableName": self._table,
             "Key": self._key(tenant, delivery["webhook_id"], DELIVERY_PREFIX + delivery["id"]),
-            "UpdateExpression": (f"SET {', '.join(sets)} " if sets else "") + f"REMOVE {', '.join(removes)}",
+            "UpdateExpression": update.expression,
             "ConditionExpression": "lease_owner = :owner",
-            "ExpressionAttributeValues": values,
+            "ExpressionAttributeValues": update.values,
         }
-        if names:
-            params["ExpressionAttributeNames"] = names
+        if update.names:
+            params["ExpressionAttributeNames"] = update.names
         return applied(lambda: self._db.update_item(**params))
 
     def retry_delivery(self, tenant: str, webhook_id: str, delivery_id: str, now: float, due_at: float) -> bool:
