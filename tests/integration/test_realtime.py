@@ -382,13 +382,16 @@ def test_a_subscription_replays_what_it_missed_for_a_few_requests_and_then_follo
             assert json.loads(ws.recv(timeout=30)) == {"type": "subscribed", "research_id": research_id, "after": 1}
             assert [json.loads(ws.recv(timeout=30)) for _ in range(2)] == logged[1:]
             deadline = time.monotonic() + 30
-            while "busy_owner" in realtime.connections.subscriptions([connection_id], f"research:{research_id}")[0]:
-                assert time.monotonic() < deadline, "the subscription was never let go"
+            while not realtime.connections.subscriptions([connection_id], f"research:{research_id}"):
+                assert time.monotonic() < deadline, "the subscription was never written"
                 time.sleep(0.05)
         finally:
             events.unregister("before-call.dynamodb", count)
-        # The connection; the task and what it missed in one read; the subscription, written claimed; let go.
-        assert requests == ["GetItem", "Query", "TransactWriteItems", "TransactWriteItems"], requests
+        # The connection and its subscriptions; the task and what it missed in one read; then, the replay sent,
+        # the subscription written where it ended, with no lease to let go of.
+        assert requests == ["Query", "Query", "TransactWriteItems"], requests
+        subscription = realtime.connections.subscriptions([connection_id], f"research:{research_id}")[0]
+        assert subscription["delivered"] == 3 and "busy_owner" not in subscription
         live = append(realtime, research_id, 4)
         realtime.fanout.emitted("rt-tenant", live)
         assert drain(realtime, ws, connection_id) == [live]
@@ -404,6 +407,50 @@ def test_an_event_committed_while_a_subscription_is_written_is_not_missed(realti
         meanwhile = append(realtime, research_id, 3)
         realtime.fanout.subscribe("rt-tenant", "research", research_id, connection_id, 2, [], FAR_FUTURE)
         assert drain(realtime, ws, connection_id) == [meanwhile]
+
+
+def test_an_event_committed_while_a_new_subscription_replays_is_sent_once_after_the_replay(
+    realtime: Realtime,
+) -> None:
+    research_id = new_research(realtime)
+    missed = [append(realtime, research_id, seq) for seq in (1, 2)]
+    committed: list[dict[str, Any]] = []
+
+    class CommitWhileReplaying(ConnectionGateway):
+        """The task commits its next event while the replay is on its way, and pushes it at once: its pump finds
+        no subscription, since the new one is written after the replay."""
+
+        def post(self, connection_id: str, data: bytes) -> None:
+            super().post(connection_id, data)
+            if not committed:
+                committed.append(append(realtime, research_id, 3))
+                realtime.fanout.emitted("rt-tenant", committed[0])
+
+    replaying = Fanout(
+        realtime.connections,
+        CommitWhileReplaying(realtime.management.endpoint_url),
+        {"research": realtime.research},
+        lease_seconds=5,
+    )
+    with open_client(realtime) as (ws, connection_id):
+        replaying.subscribe("rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True)
+        assert drain(realtime, ws, connection_id) == [*missed, *committed]
+        live = append(realtime, research_id, 4)
+        realtime.fanout.emitted("rt-tenant", live)
+        assert drain(realtime, ws, connection_id) == [live]
+
+
+def test_subscribing_again_replays_again_and_then_follows_live_once(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    logged = [append(realtime, research_id, seq) for seq in (1, 2)]
+    with open_client(realtime) as (ws, connection_id):
+        for _ in range(2):  # the second time, the connection is subscribed already
+            ws.send(json.dumps({"action": "subscribe", "research_id": research_id, "after": 0}))
+            assert json.loads(ws.recv(timeout=30)) == {"type": "subscribed", "research_id": research_id, "after": 0}
+            assert [json.loads(ws.recv(timeout=30)) for _ in range(2)] == logged
+        live = append(realtime, research_id, 3)
+        realtime.fanout.emitted("rt-tenant", live)
+        assert drain(realtime, ws, connection_id) == [live]
 
 
 def test_a_gone_connection_is_deleted_and_the_others_still_get_the_event(realtime: Realtime) -> None:

@@ -63,38 +63,48 @@ class ConnectionRepository:
         )
 
     def get(self, connection_id: str) -> dict[str, Any] | None:
-        reply = self._db.get_item(
-            TableName=self._table,
-            Key=to_item({"pk": _pk(connection_id), "sk": CONNECTION_SK}),
-            ConsistentRead=True,
-        )
-        item = from_item(reply["Item"]) if "Item" in reply else None
-        return item if item and item["ttl"] > time.time() else None
+        return self.get_with_topics(connection_id)[0]
+
+    def get_with_topics(self, connection_id: str) -> tuple[dict[str, Any] | None, frozenset[str]]:
+        """The connection (None when there is none, or its time is up) and the topics it is subscribed to, in one
+        consistent read of the connection's items."""
+        connection, topics = None, set()
+        for item in map(from_item, self._items(connection_id)):
+            if item["sk"] == CONNECTION_SK:
+                connection = item if item["ttl"] > time.time() else None
+            else:
+                topics.add(str(item["sk"]).removeprefix(_sub_sk("")))
+        return connection, frozenset(topics)
 
     def disconnect(self, connection_id: str) -> bool:
         """Delete the connection and its subscriptions; False when there was nothing to delete."""
-        keys: list[dict[str, Any]] = []
+        keys = self._items(connection_id, "pk, sk")
+        # The connection item goes first: a subscribe racing with this fails its condition check.
+        keys.sort(key=lambda k: k["sk"]["S"] != CONNECTION_SK)
+        for key in keys:
+            self._db.delete_item(TableName=self._table, Key=key)
+        return bool(keys)
+
+    def _items(self, connection_id: str, projection: str | None = None) -> list[dict[str, Any]]:
+        """The connection's items (the connection and its subscriptions), read consistently."""
+        items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         while True:
             params: dict[str, Any] = {
                 "TableName": self._table,
                 "KeyConditionExpression": "pk = :p",
                 "ExpressionAttributeValues": {":p": {"S": _pk(connection_id)}},
-                "ProjectionExpression": "pk, sk",
                 "ConsistentRead": True,
             }
+            if projection:
+                params["ProjectionExpression"] = projection
             if start:
                 params["ExclusiveStartKey"] = start
             reply = self._db.query(**params)
-            keys.extend(reply["Items"])
+            items.extend(reply["Items"])
             start = reply.get("LastEvaluatedKey")
             if not start:
-                break
-        # The connection item goes first: a subscribe racing with this fails its condition check.
-        keys.sort(key=lambda k: k["sk"]["S"] != CONNECTION_SK)
-        for key in keys:
-            self._db.delete_item(TableName=self._table, Key=key)
-        return bool(keys)
+                return items
 
     def expired(self, now: float, limit: int = 100) -> list[str]:
         """Connection ids whose time is up, oldest first."""

@@ -31,7 +31,9 @@ A subscription written after an event's committer looked for subscribers still g
 already claimed up to the last event read, in the transaction that checks the task has logged nothing
 after it. An event committed later finds the subscription (and the lease, as above); one committed
 between the read and the write fails that transaction, and the subscription is then written where it
-starts and caught up from the log.
+starts and caught up from the log. A connection with no subscription to the task yet is sent what the
+log held first (nothing else can send to a subscription that does not exist), and its subscription is then
+written where that replay ended, unleased, in the same checked transaction: no lease to let go of after.
 
 At scale, subscriptions are pumped together: a live event's committer groups the task's subscriptions
 by the last event sent to them, and for each group claims the run of events in one transaction (per
@@ -147,12 +149,19 @@ class Fanout:
         start: int,
         missed: list[dict[str, Any]],
         expires_at: int,
+        *,
+        fresh: bool = False,
     ) -> None:
         """Subscribe a connection to a task from `start` and send it `missed`, the events the log held after
         `start` when it was read. The subscription is written already claimed up to the last of them, in the
         transaction that checks the task has logged nothing since; when it has, it is written as it is and
-        caught up from the log."""
+        caught up from the log. A `fresh` subscription (the connection had none to this task when it asked) is
+        sent what it missed first, since no push can reach it before it is written, and is then written where the
+        replay ended, with nothing to claim and so nothing to let go of."""
         name, owner = topic(kind, task_id), uuid.uuid4().hex
+        if fresh and missed:
+            self._replay_then_subscribe(tenant, kind, task_id, connection_id, start, missed, expires_at)
+            return
         last = int(missed[-1]["seq"]) if missed else start
         subscribed = self._connections.subscribe(
             connection_id,
@@ -168,6 +177,30 @@ class Fanout:
                 self.catch_up(tenant, kind, task_id, connection_id, start)
         elif subscribed and missed:
             self._pump(tenant, kind, task_id, [connection_id], start, missed, owner=owner, claimed=last)
+
+    def _replay_then_subscribe(
+        self,
+        tenant: str,
+        kind: str,
+        task_id: str,
+        connection_id: str,
+        start: int,
+        missed: list[dict[str, Any]],
+        expires_at: int,
+    ) -> None:
+        outcome, sent_up_to = self._send_run(connection_id, missed)
+        if outcome is Sent.GONE:
+            return
+        name, last = topic(kind, task_id), start if sent_up_to is None else sent_up_to
+        if outcome is Sent.FAILED:  # as a failed push: the rest goes out after the next event the task commits
+            self._connections.subscribe(connection_id, tenant, name, last, expires_at)
+            return
+        logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, last)
+        written = self._connections.subscribe(connection_id, tenant, name, last, expires_at, if_holds=logged_up_to)
+        # None: the task logged more while the replay was sent, and whoever committed it did not find this
+        # subscription; it is written as it is and caught up from the log.
+        if written is None and self._connections.subscribe(connection_id, tenant, name, last, expires_at):
+            self.catch_up(tenant, kind, task_id, connection_id, last)
 
     def catch_up(self, tenant: str, kind: str, task_id: str, connection_id: str, delivered: int) -> None:
         """Send what the log holds after `delivered`, then leave the rest to live pushes."""

@@ -59,7 +59,7 @@ class RealtimeService:
 
     # --- $default --------------------------------------------------------------------------------
     def receive(self, connection_id: str, body: str | None, binary: bool = False) -> None:
-        connection = self._connections.get(connection_id)
+        connection, topics = self._connections.get_with_topics(connection_id)
         if connection is None:
             # Not ours (or expired): nothing may be sent to it but a goodbye.
             try:
@@ -75,11 +75,13 @@ class RealtimeService:
         if message.action == "ping":
             self._reply(connection_id, {"type": "pong"})
         elif message.action == "subscribe":
-            self._subscribe(connection_id, tenant, expires_at, message)
+            self._subscribe(connection_id, tenant, expires_at, message, topics)
         else:
             self._unsubscribe(connection_id, message)
 
-    def _subscribe(self, connection_id: str, tenant: str, expires_at: int, message: Subscribe) -> None:
+    def _subscribe(
+        self, connection_id: str, tenant: str, expires_at: int, message: Subscribe, topics: frozenset[str]
+    ) -> None:
         task = message.task()
         if task is None:
             self._reply(connection_id, {"type": "subscribed", "all": True})
@@ -101,7 +103,9 @@ class RealtimeService:
         start = message.after if message.after is not None else int(record.get("event_seq") or 0)
         # The acknowledgement goes first, so it precedes every event this subscription brings.
         self._reply(connection_id, {"type": "subscribed", f"{kind}_id": task_id, "after": start})
-        self._fanout.subscribe(tenant, kind, task_id, connection_id, start, missed, expires_at)
+        self._fanout.subscribe(
+            tenant, kind, task_id, connection_id, start, missed, expires_at, fresh=topic(kind, task_id) not in topics
+        )
 
     def _unsubscribe(self, connection_id: str, message: Unsubscribe) -> None:
         task = message.task()
