@@ -237,7 +237,7 @@ CALLS: dict[str, list[Call]] = {
         *_each("dynamodb:Query dynamodb:DeleteItem", CONNECTIONS),
     ],
     "WsDefaultFunction": [
-        *_each("dynamodb:GetItem", CONNECTIONS),  # the connection
+        *_each("dynamodb:Query", CONNECTIONS),  # the connection and its subscriptions
         Call("dynamodb:TransactWriteItems", CONNECTIONS, ("ConditionCheck", "Put")),  # subscribe
         *_each("dynamodb:DeleteItem", CONNECTIONS),  # unsubscribe
         *_each("dynamodb:GetItem", DATA),  # the task subscribed to

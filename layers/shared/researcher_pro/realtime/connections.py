@@ -69,7 +69,8 @@ class ConnectionRepository:
         """The connection (None when there is none, or its time is up) and the topics it is subscribed to, in one
         consistent read of the connection's items."""
         connection, topics = None, set()
-        for item in map(from_item, self._items(connection_id)):
+        # Only what a message needs: a connection may follow many tasks, and every message reads them all.
+        for item in map(from_item, self._items(connection_id, "sk, tenant, #ttl", {"#ttl": "ttl"})):
             if item["sk"] == CONNECTION_SK:
                 connection = item if item["ttl"] > time.time() else None
             else:
@@ -85,7 +86,7 @@ class ConnectionRepository:
             self._db.delete_item(TableName=self._table, Key=key)
         return bool(keys)
 
-    def _items(self, connection_id: str, projection: str | None = None) -> list[dict[str, Any]]:
+    def _items(self, connection_id: str, projection: str, names: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """The connection's items (the connection and its subscriptions), read consistently."""
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
@@ -94,10 +95,11 @@ class ConnectionRepository:
                 "TableName": self._table,
                 "KeyConditionExpression": "pk = :p",
                 "ExpressionAttributeValues": {":p": {"S": _pk(connection_id)}},
+                "ProjectionExpression": projection,
                 "ConsistentRead": True,
             }
-            if projection:
-                params["ProjectionExpression"] = projection
+            if names:
+                params["ExpressionAttributeNames"] = names
             if start:
                 params["ExclusiveStartKey"] = start
             reply = self._db.query(**params)
