@@ -4,6 +4,7 @@ event log alone when no WebSocket can be reached. Either way: every event once, 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import boto3
@@ -55,7 +56,11 @@ def test_a_socket_dropped_mid_run_is_resumed_with_no_gap_and_no_duplicate(
     connections: list[str] = []
     for event in online_sdk.research.events(started.id):
         received.append(event)
-        live = subscribers(online_cloud, started.id) - set(connections)
+        # A replayed event can arrive just before its subscription is written (it is written where the replay
+        # ended): the first one waits a moment for it.
+        deadline = time.monotonic() + (10 if len(received) == 1 else 0)
+        while not (live := subscribers(online_cloud, started.id) - set(connections)) and time.monotonic() < deadline:
+            time.sleep(0.05)
         connections.extend(sorted(live))
         if len(received) == 1:
             assert connections, "the first event came without a subscribed socket"

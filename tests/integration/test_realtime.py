@@ -440,6 +440,38 @@ def test_an_event_committed_while_a_new_subscription_replays_is_sent_once_after_
         assert drain(realtime, ws, connection_id) == [live]
 
 
+def test_a_second_subscribe_racing_the_first_leaves_its_subscription_as_it_is(realtime: Realtime) -> None:
+    """A client that subscribes twice at once: the second replay is sent while the first subscription, already
+    written, gets a live event. The second must not write its subscription over the first and catch up: the
+    live event would come twice."""
+    research_id = new_research(realtime)
+    missed = [append(realtime, research_id, seq) for seq in (1, 2)]
+    committed: list[dict[str, Any]] = []
+
+    class CommitWhileReplaying(ConnectionGateway):
+        def post(self, connection_id: str, data: bytes) -> None:
+            super().post(connection_id, data)
+            if not committed:
+                committed.append(append(realtime, research_id, 3))
+                realtime.fanout.emitted("rt-tenant", committed[0])  # through the first subscription
+
+    second = Fanout(
+        realtime.connections,
+        CommitWhileReplaying(realtime.management.endpoint_url),
+        {"research": realtime.research},
+        lease_seconds=5,
+    )
+    with open_client(realtime) as (ws, connection_id):
+        realtime.fanout.subscribe(
+            "rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True
+        )
+        second.subscribe("rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True)
+        assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 1, 3, 2]
+        live = append(realtime, research_id, 4)
+        realtime.fanout.emitted("rt-tenant", live)
+        assert drain(realtime, ws, connection_id) == [live]
+
+
 def test_subscribing_again_replays_again_and_then_follows_live_once(realtime: Realtime) -> None:
     research_id = new_research(realtime)
     logged = [append(realtime, research_id, seq) for seq in (1, 2)]

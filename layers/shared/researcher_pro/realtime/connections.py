@@ -131,11 +131,13 @@ class ConnectionRepository:
         *,
         lease: tuple[str, float] | None = None,
         if_holds: dict[str, Any] | None = None,
+        only_new: bool = False,
     ) -> bool | None:
         """Add (or reset) a subscription: True, or False when the connection is gone. `delivered` is None for
         topics that are not one task's log (`all`). With `lease` (owner, until) it is written leased to that
         owner, as a claim up to `delivered` leaves it; with `if_holds`, a ConditionCheck of another item, only
-        while that holds: None when it did not (nothing is written then)."""
+        while that holds: None when it did not (nothing is written then). `only_new`: only if the connection has
+        no subscription to the topic; False when it has one (nothing is written then)."""
         pk = _pk(connection_id)
         item: dict[str, Any] = {
             "pk": pk,
@@ -159,9 +161,11 @@ class ConnectionRepository:
                 "ExpressionAttributeValues": {":t": {"S": tenant}, ":now": to_attr(int(time.time()))},
             }
         }
-        put = {"Put": {"TableName": self._table, "Item": to_item(item)}}
+        put: dict[str, Any] = {"Put": {"TableName": self._table, "Item": to_item(item)}}
+        if only_new:
+            put["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
         failed = failed_conditions(self._db, [connection, put, *([if_holds] if if_holds else [])])
-        if 0 in failed:
+        if 0 in failed or 1 in failed:
             return False
         return None if failed else True
 

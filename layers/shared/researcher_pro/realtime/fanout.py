@@ -191,15 +191,21 @@ class Fanout:
         outcome, sent_up_to = self._send_run(connection_id, missed)
         if outcome is Sent.GONE:
             return
+        # Written only as the connection's first subscription to the task: one that another subscribe of the same
+        # connection wrote meanwhile is left as it is, and sends from where it started.
         name, last = topic(kind, task_id), start if sent_up_to is None else sent_up_to
         if outcome is Sent.FAILED:  # as a failed push: the rest goes out after the next event the task commits
-            self._connections.subscribe(connection_id, tenant, name, last, expires_at)
+            self._connections.subscribe(connection_id, tenant, name, last, expires_at, only_new=True)
             return
         logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, last)
-        written = self._connections.subscribe(connection_id, tenant, name, last, expires_at, if_holds=logged_up_to)
+        written = self._connections.subscribe(
+            connection_id, tenant, name, last, expires_at, if_holds=logged_up_to, only_new=True
+        )
         # None: the task logged more while the replay was sent, and whoever committed it did not find this
         # subscription; it is written as it is and caught up from the log.
-        if written is None and self._connections.subscribe(connection_id, tenant, name, last, expires_at):
+        if written is None and self._connections.subscribe(
+            connection_id, tenant, name, last, expires_at, only_new=True
+        ):
             self.catch_up(tenant, kind, task_id, connection_id, last)
 
     def catch_up(self, tenant: str, kind: str, task_id: str, connection_id: str, delivered: int) -> None:
