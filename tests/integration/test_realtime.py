@@ -472,6 +472,40 @@ def test_a_second_subscribe_racing_the_first_leaves_its_subscription_as_it_is(re
         assert drain(realtime, ws, connection_id) == [live]
 
 
+def test_a_task_left_while_its_first_subscription_replays_is_not_followed(realtime: Realtime) -> None:
+    """The client unsubscribes as soon as it is told it is subscribed, while the replay is still on its way and
+    the subscription not yet written: it must not be written after."""
+    research_id = new_research(realtime)
+    missed = [append(realtime, research_id, seq) for seq in (1, 2)]
+    name = f"research:{research_id}"
+    left: list[bool] = []
+
+    class LeaveWhileReplaying(ConnectionGateway):
+        def post(self, connection_id: str, data: bytes) -> None:
+            super().post(connection_id, data)
+            if not left:
+                left.append(realtime.connections.unsubscribe(connection_id, name, FAR_FUTURE))
+
+    replaying = Fanout(
+        realtime.connections,
+        LeaveWhileReplaying(realtime.management.endpoint_url),
+        {"research": realtime.research},
+        lease_seconds=5,
+    )
+    with open_client(realtime) as (ws, connection_id):
+        replaying.subscribe("rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True)
+        assert drain(realtime, ws, connection_id) == missed
+        assert realtime.connections.subscribers("rt-tenant", name) == []
+        realtime.fanout.emitted("rt-tenant", append(realtime, research_id, 3))
+        assert drain(realtime, ws, connection_id) == []
+        # And subscribing again follows the task again.
+        realtime.fanout.subscribe("rt-tenant", "research", research_id, connection_id, 3, [], FAR_FUTURE)
+        live = append(realtime, research_id, 4)
+        realtime.fanout.emitted("rt-tenant", live)
+        assert drain(realtime, ws, connection_id) == [live]
+    assert left == [False]  # it was not subscribed yet when it left
+
+
 def test_subscribing_again_replays_again_and_then_follows_live_once(realtime: Realtime) -> None:
     research_id = new_research(realtime)
     logged = [append(realtime, research_id, seq) for seq in (1, 2)]

@@ -66,8 +66,8 @@ class ConnectionRepository:
         return self.get_with_topics(connection_id)[0]
 
     def get_with_topics(self, connection_id: str) -> tuple[dict[str, Any] | None, frozenset[str]]:
-        """The connection (None when there is none, or its time is up) and the topics it is subscribed to, in one
-        consistent read of the connection's items."""
+        """The connection (None when there is none, or its time is up) and the topics it has subscribed to (and
+        perhaps left since), in one consistent read of the connection's items."""
         connection, topics = None, set()
         # Only what a message needs: a connection may follow many tasks, and every message reads them all.
         for item in map(from_item, self._items(connection_id, "sk, tenant, #ttl", {"#ttl": "ttl"})):
@@ -137,7 +137,7 @@ class ConnectionRepository:
         topics that are not one task's log (`all`). With `lease` (owner, until) it is written leased to that
         owner, as a claim up to `delivered` leaves it; with `if_holds`, a ConditionCheck of another item, only
         while that holds: None when it did not (nothing is written then). `only_new`: only if the connection has
-        no subscription to the topic; False when it has one (nothing is written then)."""
+        never subscribed to the topic (or has since left it); False when it has (nothing is written then)."""
         pk = _pk(connection_id)
         item: dict[str, Any] = {
             "pk": pk,
@@ -169,13 +169,18 @@ class ConnectionRepository:
             return False
         return None if failed else True
 
-    def unsubscribe(self, connection_id: str, topic: str) -> bool:
-        reply = self._db.delete_item(
+    def unsubscribe(self, connection_id: str, topic: str, expires_at: int) -> bool:
+        """Leave a topic: True when the connection was subscribed to it. The subscription is replaced by a mark
+        that no push finds (no index key, nothing sent) and that goes with the connection: a first subscription
+        to the topic still being written (`only_new`) then is not."""
+        reply = self._db.put_item(
             TableName=self._table,
-            Key=to_item({"pk": _pk(connection_id), "sk": _sub_sk(topic)}),
+            Item=to_item(
+                {"pk": _pk(connection_id), "sk": _sub_sk(topic), "topic": topic, "left": True, "ttl": expires_at}
+            ),
             ReturnValues="ALL_OLD",
         )
-        return "Attributes" in reply
+        return "Attributes" in reply and "left" not in reply["Attributes"]
 
     def subscribers(self, tenant: str, topic: str) -> list[dict[str, Any]]:
         """The tenant's subscriptions to `topic`, each with its connection id and `delivered`."""

@@ -157,7 +157,9 @@ class Fanout:
         transaction that checks the task has logged nothing since; when it has, it is written as it is and
         caught up from the log. A `fresh` subscription (the connection had none to this task when it asked) is
         sent what it missed first, since no push can reach it before it is written, and is then written where the
-        replay ended, with nothing to claim and so nothing to let go of."""
+        replay ended, with nothing to claim and so nothing to let go of. A fresh subscription is written only if
+        the connection still has none: not over one that another subscribe wrote meanwhile, nor after the client
+        left the task while this one was on its way."""
         name, owner = topic(kind, task_id), uuid.uuid4().hex
         if fresh and missed:
             self._replay_then_subscribe(tenant, kind, task_id, connection_id, start, missed, expires_at)
@@ -171,9 +173,10 @@ class Fanout:
             expires_at,
             lease=(owner, time.time() + self._lease) if missed else None,
             if_holds=self._logs[kind].logged_up_to(tenant, task_id, last),
+            only_new=fresh,
         )
         if subscribed is None:  # the task logged more meanwhile
-            if self._connections.subscribe(connection_id, tenant, name, start, expires_at):
+            if self._connections.subscribe(connection_id, tenant, name, start, expires_at, only_new=fresh):
                 self.catch_up(tenant, kind, task_id, connection_id, start)
         elif subscribed and missed:
             self._pump(tenant, kind, task_id, [connection_id], start, missed, owner=owner, claimed=last)
@@ -191,8 +194,6 @@ class Fanout:
         outcome, sent_up_to = self._send_run(connection_id, missed)
         if outcome is Sent.GONE:
             return
-        # Written only as the connection's first subscription to the task: one that another subscribe of the same
-        # connection wrote meanwhile is left as it is, and sends from where it started.
         name, last = topic(kind, task_id), start if sent_up_to is None else sent_up_to
         if outcome is Sent.FAILED:  # as a failed push: the rest goes out after the next event the task commits
             self._connections.subscribe(connection_id, tenant, name, last, expires_at, only_new=True)

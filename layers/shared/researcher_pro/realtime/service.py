@@ -77,7 +77,7 @@ class RealtimeService:
         elif message.action == "subscribe":
             self._subscribe(connection_id, tenant, expires_at, message, topics)
         else:
-            self._unsubscribe(connection_id, message)
+            self._unsubscribe(connection_id, expires_at, message)
 
     def _subscribe(
         self, connection_id: str, tenant: str, expires_at: int, message: Subscribe, topics: frozenset[str]
@@ -107,10 +107,10 @@ class RealtimeService:
             tenant, kind, task_id, connection_id, start, missed, expires_at, fresh=topic(kind, task_id) not in topics
         )
 
-    def _unsubscribe(self, connection_id: str, message: Unsubscribe) -> None:
+    def _unsubscribe(self, connection_id: str, expires_at: int, message: Unsubscribe) -> None:
         task = message.task()
         name = ALL if task is None else topic(*task)
-        self._connections.unsubscribe(connection_id, name)
+        self._connections.unsubscribe(connection_id, name, expires_at)
         target: dict[str, Any] = {"all": True} if task is None else {f"{task[0]}_id": task[1]}
         self._reply(connection_id, {"type": "unsubscribed", **target})
 
