@@ -9,7 +9,9 @@ connection expiry times for the sweeper. Items expire with the connection (`ttl`
 2-hour limit) and are filtered on read, since DynamoDB deletes late.
 
 A task subscription carries `delivered`, the seq of the last event sent to it; `claim_many` moves it
-forward under a short lease, many subscriptions at once (see realtime/fanout.py for why).
+forward under a short lease, many subscriptions at once (see realtime/fanout.py for why). A topic the
+connection left keeps an item that says so (`left`), with no index key and nothing delivered, so that no
+push finds it.
 """
 
 from __future__ import annotations
