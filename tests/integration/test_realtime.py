@@ -244,6 +244,11 @@ def dynamodb_requests() -> Iterator[list[str]]:
         events.unregister("before-call.dynamodb", count)
 
 
+def fanout_posting_through(rt: Realtime, gateway: type[ConnectionGateway]) -> Fanout:
+    """A fan-out of the test's stack that posts through `gateway`, a management API client with a test's hook."""
+    return Fanout(rt.connections, gateway(rt.management.endpoint_url), {"research": rt.research}, lease_seconds=5)
+
+
 def subscribed_clients(
     realtime: Realtime, opened: ExitStack, research_id: str, count: int
 ) -> list[tuple[ClientConnection, str]]:
@@ -315,12 +320,7 @@ def test_an_event_committed_while_its_subscribers_are_held_is_sent_by_the_holder
                 committed.append(append(realtime, research_id, 2))
                 realtime.fanout.emitted("rt-tenant", committed[0])  # refused: the first push holds the lease
 
-    holder = Fanout(
-        realtime.connections,
-        CommitWhilePosting(realtime.management.endpoint_url),
-        {"research": realtime.research},
-        lease_seconds=5,
-    )
+    holder = fanout_posting_through(realtime, CommitWhilePosting)
     with open_client(realtime) as (client, connection_id):
         assert realtime.connections.subscribe(connection_id, "rt-tenant", f"research:{research_id}", 0, FAR_FUTURE)
         holder.emitted("rt-tenant", append(realtime, research_id, 1))
@@ -426,12 +426,7 @@ def test_an_event_committed_while_a_new_subscription_replays_is_sent_once_after_
                 committed.append(append(realtime, research_id, 3))
                 realtime.fanout.emitted("rt-tenant", committed[0])
 
-    replaying = Fanout(
-        realtime.connections,
-        CommitWhileReplaying(realtime.management.endpoint_url),
-        {"research": realtime.research},
-        lease_seconds=5,
-    )
+    replaying = fanout_posting_through(realtime, CommitWhileReplaying)
     with open_client(realtime) as (ws, connection_id):
         replaying.subscribe("rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True)
         assert drain(realtime, ws, connection_id) == [*missed, *committed]
@@ -455,12 +450,7 @@ def test_a_second_subscribe_racing_the_first_leaves_its_subscription_as_it_is(re
                 committed.append(append(realtime, research_id, 3))
                 realtime.fanout.emitted("rt-tenant", committed[0])  # through the first subscription
 
-    second = Fanout(
-        realtime.connections,
-        CommitWhileReplaying(realtime.management.endpoint_url),
-        {"research": realtime.research},
-        lease_seconds=5,
-    )
+    second = fanout_posting_through(realtime, CommitWhileReplaying)
     with open_client(realtime) as (ws, connection_id):
         realtime.fanout.subscribe(
             "rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True
@@ -486,12 +476,7 @@ def test_a_task_left_while_its_first_subscription_replays_is_not_followed(realti
             if not left:
                 left.append(realtime.connections.unsubscribe(connection_id, name, FAR_FUTURE))
 
-    replaying = Fanout(
-        realtime.connections,
-        LeaveWhileReplaying(realtime.management.endpoint_url),
-        {"research": realtime.research},
-        lease_seconds=5,
-    )
+    replaying = fanout_posting_through(realtime, LeaveWhileReplaying)
     with open_client(realtime) as (ws, connection_id):
         replaying.subscribe("rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True)
         assert drain(realtime, ws, connection_id) == missed
