@@ -149,6 +149,8 @@ def test_connections_and_subscriptions_are_stored_per_connection_and_found_per_t
     assert [s["connection_id"] for s in repo.subscribers("tenant-a", "research:r1")] == ["conn-a"]
     assert repo.subscribers("tenant-b", "research:r1") == []
     assert "delivered" not in repo.subscribers("tenant-a", "all")[0]  # `all` resumes nothing
+    connection, topics = repo.get_with_topics("conn-a")
+    assert connection is not None and connection["tenant"] == "tenant-a" and topics == {"research:r1", "all"}
 
     # Delivery claims move `delivered` on from the last event sent, under a lease.
     def claim(after: int, seq: int, owner: str = "one") -> bool:
@@ -172,10 +174,10 @@ def test_connections_and_subscriptions_are_stored_per_connection_and_found_per_t
 
     repo.connect("conn-old", "tenant-a", "2026-01-01T00:00:00.000Z", int(time.time()) - 1)
     assert "conn-old" in repo.expired(time.time()) and "conn-a" not in repo.expired(time.time())
-    assert repo.get("conn-old") is None  # expired items are filtered on read
+    assert repo.get_with_topics("conn-old")[0] is None  # expired items are filtered on read
 
     assert repo.disconnect("conn-a")
-    assert repo.get("conn-a") is None and repo.subscribers("tenant-a", "research:r1") == []
+    assert repo.get_with_topics("conn-a")[0] is None and repo.subscribers("tenant-a", "research:r1") == []
     assert not claim(after=7, seq=8)  # nothing comes back to life
     assert repo.subscriptions(["conn-a"], "research:r1") == []
 
@@ -514,7 +516,7 @@ def test_a_gone_connection_is_deleted_and_the_others_still_get_the_event(realtim
         event = append(realtime, research_id, 1)
         realtime.fanout.emitted("rt-tenant", event)
         assert drain(realtime, client, connection_id) == [event]
-    assert realtime.connections.get("gone-conn") is None
+    assert realtime.connections.get_with_topics("gone-conn")[0] is None
     assert realtime.connections.subscriptions(["gone-conn"], topic) == []
 
 
@@ -536,11 +538,11 @@ def test_a_large_event_arrives_whole_in_one_frame_with_a_reference_to_the_rest(r
 
 def test_a_disconnect_forgets_the_connection(realtime: Realtime) -> None:
     with open_client(realtime) as (_, connection_id):
-        assert realtime.connections.get(connection_id) is not None
+        assert realtime.connections.get_with_topics(connection_id)[0] is not None
     deadline = time.monotonic() + 30
-    while realtime.connections.get(connection_id) is not None and time.monotonic() < deadline:
+    while realtime.connections.get_with_topics(connection_id)[0] is not None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert realtime.connections.get(connection_id) is None
+    assert realtime.connections.get_with_topics(connection_id)[0] is None
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -566,11 +568,11 @@ def sample_connect_and_disconnect(realtime: Realtime) -> None:
     connect_fn, disconnect_fn = load_function("ws_connect"), load_function("ws_disconnect")
     connection_id = sample("ws_connect/connect.json")["requestContext"]["connectionId"]
     assert invoke(connect_fn, sample("ws_connect/connect_bad_token.json"))["statusCode"] == 401
-    assert realtime.connections.get(connection_id) is None
+    assert realtime.connections.get_with_topics(connection_id)[0] is None
     assert invoke(connect_fn, sample("ws_connect/connect.json")) == {"statusCode": 200}
-    assert realtime.connections.get(connection_id)["tenant"] == "sample"  # type: ignore[index]
+    assert realtime.connections.get_with_topics(connection_id)[0]["tenant"] == "sample"  # type: ignore[index]
     assert invoke(disconnect_fn, sample("ws_disconnect/disconnect.json")) == {"statusCode": 200}
-    assert realtime.connections.get(connection_id) is None
+    assert realtime.connections.get_with_topics(connection_id)[0] is None
 
 
 def test_messages_reach_the_default_route_and_are_answered_through_the_management_api(realtime: Realtime) -> None:

@@ -64,9 +64,6 @@ class ConnectionRepository:
             ),
         )
 
-    def get(self, connection_id: str) -> dict[str, Any] | None:
-        return self.get_with_topics(connection_id)[0]
-
     def get_with_topics(self, connection_id: str) -> tuple[dict[str, Any] | None, frozenset[str]]:
         """The connection (None when there is none, or its time is up) and the topics it has subscribed to (and
         perhaps left since), in one consistent read of the connection's items."""

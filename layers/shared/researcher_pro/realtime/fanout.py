@@ -162,8 +162,10 @@ class Fanout:
         left the task while this one was on its way."""
         name, owner = topic(kind, task_id), uuid.uuid4().hex
         if fresh and missed:
-            self._replay_then_subscribe(tenant, kind, task_id, connection_id, start, missed, expires_at)
-            return
+            outcome, sent_up_to = self._send_run(connection_id, missed)
+            if outcome is Sent.GONE:
+                return
+            start, missed = (start if sent_up_to is None else sent_up_to), []
         last = int(missed[-1]["seq"]) if missed else start
         subscribed = self._connections.subscribe(
             connection_id,
@@ -180,34 +182,6 @@ class Fanout:
                 self.catch_up(tenant, kind, task_id, connection_id, start)
         elif subscribed and missed:
             self._pump(tenant, kind, task_id, [connection_id], start, missed, owner=owner, claimed=last)
-
-    def _replay_then_subscribe(
-        self,
-        tenant: str,
-        kind: str,
-        task_id: str,
-        connection_id: str,
-        start: int,
-        missed: list[dict[str, Any]],
-        expires_at: int,
-    ) -> None:
-        outcome, sent_up_to = self._send_run(connection_id, missed)
-        if outcome is Sent.GONE:
-            return
-        name, last = topic(kind, task_id), start if sent_up_to is None else sent_up_to
-        if outcome is Sent.FAILED:  # as a failed push: the rest goes out after the next event the task commits
-            self._connections.subscribe(connection_id, tenant, name, last, expires_at, only_new=True)
-            return
-        logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, last)
-        written = self._connections.subscribe(
-            connection_id, tenant, name, last, expires_at, if_holds=logged_up_to, only_new=True
-        )
-        # None: the task logged more while the replay was sent, and whoever committed it did not find this
-        # subscription; it is written as it is and caught up from the log.
-        if written is None and self._connections.subscribe(
-            connection_id, tenant, name, last, expires_at, only_new=True
-        ):
-            self.catch_up(tenant, kind, task_id, connection_id, last)
 
     def catch_up(self, tenant: str, kind: str, task_id: str, connection_id: str, delivered: int) -> None:
         """Send what the log holds after `delivered`, then leave the rest to live pushes."""
