@@ -1,7 +1,8 @@
 """moto made faster where the local cloud spent its time, its behaviour unchanged: what each change keeps as
 moto has it is checked against moto itself by tests/integration/test_local_dynamodb.py. The changes are made
 once per process, before moto serves a request, and each relies on DynamoDB requests being served one at a
-time (`OneDynamoDBRequestAtATime` in provision.py)."""
+time (`OneDynamoDBRequestAtATime` in provision.py). One change is for tests only, and is made on purpose:
+`lagging_indexes`, indexes that answer late, as DynamoDB's may."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import functools
 import json
 import pickle
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -302,10 +306,13 @@ def _query_what_can_match() -> None:
             hashes = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"] if index else []
             if len(hashes) != 1:
                 return query(self, hash_key, *args, **kwargs)
+            now = time.monotonic()
             candidates = [
                 item
                 for item in self._all_items_unsorted()
-                if (value := item.attrs.get(hashes[0])) is not None and value == hash_key
+                if (value := item.attrs.get(hashes[0])) is not None
+                and value == hash_key
+                and getattr(item, "indexed_from", 0.0) <= now
             ]
         elif self.range_key_attr is not None:
             candidates = list(self.items[hash_key].values()) if hash_key in self.items else []
@@ -356,3 +363,32 @@ def _retention_without_every_attribute() -> None:
         return bool(retention + message.sent_timestamp / 1000 > unix_time())
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
+@contextmanager
+def lagging_indexes(seconds: float) -> Iterator[None]:
+    """DynamoDB's global secondary indexes are eventually consistent: an item written a moment ago may not be in
+    an index yet. moto's are up to date at once, so code that counts on an index to find what was just written
+    passes here and fails in AWS now and then. Meanwhile, a query of an index leaves out the items first written
+    less than `seconds` before it (an item that replaces another is indexed at once: DynamoDB would still show the
+    one before, which is all the same to what this is for). Works with `make_moto_faster`'s index queries."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    put_item = Table.put_item
+
+    def put_item_indexed_late(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        key = [DynamoType(item_attrs[self.hash_key_attr])] if self.hash_key_attr in item_attrs else []
+        if key and self.range_key_attr is not None and self.range_key_attr in item_attrs:
+            key.append(DynamoType(item_attrs[self.range_key_attr]))
+        new = bool(key) and self.get_item(*key) is None
+        item = put_item(self, item_attrs, *args, **kwargs)
+        if new:
+            item.indexed_from = time.monotonic() + seconds
+        return item
+
+    Table.put_item = put_item_indexed_late  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.put_item = put_item  # type: ignore[method-assign]

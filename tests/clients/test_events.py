@@ -26,8 +26,9 @@ CONNECTIONS_TABLE = "researcher-pro-local-ConnectionsTable"
 def subscribers(cloud: Cloud, research_id: str) -> set[str]:
     """The WebSocket connections subscribed to a run, as the server records them."""
     items = cloud.aws("dynamodb").scan(TableName=CONNECTIONS_TABLE)["Items"]
-    topic = f"SUB#research:{research_id}"
-    return {item["pk"]["S"].removeprefix("C#") for item in items if item["sk"]["S"] == topic}
+    # A subscription is kept in its topic's partition, `S#<tenant>#<topic>`, under its connection's id.
+    topic = f"#research:{research_id}"
+    return {item["sk"]["S"] for item in items if item["pk"]["S"].startswith("S#") and item["pk"]["S"].endswith(topic)}
 
 
 def drop(cloud: Cloud, connection_id: str) -> None:

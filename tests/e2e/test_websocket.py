@@ -150,7 +150,7 @@ def test_a_client_that_vanished_without_disconnect_is_deleted_on_its_first_410(
     research_id, pushed = asyncio.run(scenario())
     assert pushed == online_cloud.events(research_id)  # the fan-out carried on past the 410
     assert connections.get_with_topics(ghost)[0] is None
-    assert connections.subscriptions([ghost], f"research:{research_id}") == []
+    assert connections.subscriptions("dev", [ghost], f"research:{research_id}") == []
 
 
 MALFORMED: list[tuple[str | bytes, str]] = [

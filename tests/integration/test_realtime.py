@@ -21,13 +21,14 @@ from researcher_pro.access.api_keys import ApiKeyService
 from researcher_pro.core.aws import client
 from researcher_pro.core.clock import rfc3339
 from researcher_pro.core.config import get_settings
-from researcher_pro.realtime.connections import ConnectionRepository
+from researcher_pro.realtime.connections import MAX_TOPICS, ConnectionRepository
 from researcher_pro.realtime.fanout import Fanout
 from researcher_pro.realtime.gateway import ConnectionGateway
 from researcher_pro.realtime.messages import MAX_MESSAGE_BYTES
 from researcher_pro.tasks.repository import TaskRepository
 from websockets.sync.client import ClientConnection, connect
 
+from infra.local.moto_tuning import lagging_indexes
 from infra.local.template import Stack
 from infra.local.ws_gateway import WebSocketGateway
 from tests.harness import ROOT, free_port
@@ -156,20 +157,20 @@ def test_connections_and_subscriptions_are_stored_per_connection_and_found_per_t
     def claim(after: int, seq: int, owner: str = "one") -> bool:
         now = time.time()
         return not repo.claim_many(
-            [("conn-a", after)], "research:r1", seq=seq, owner=owner, lease_until=now + 5, now=now
+            "tenant-a", [("conn-a", after)], "research:r1", seq=seq, owner=owner, lease_until=now + 5, now=now
         )
 
     def delivered() -> int:
-        (subscription,) = repo.subscriptions(["conn-a"], "research:r1")
+        (subscription,) = repo.subscriptions("tenant-a", ["conn-a"], "research:r1")
         return int(subscription["delivered"])
 
     assert not claim(after=2, seq=3)  # 3 is already delivered
     assert claim(after=3, seq=4)
     assert not claim(after=4, seq=5, owner="two")  # leased
     assert claim(after=4, seq=6)  # the holder goes on, a run of events at once
-    assert repo.unclaim("conn-a", "research:r1", seq=6, back_to=5, owner="one")  # 6 could not be sent
+    assert repo.unclaim("tenant-a", "conn-a", "research:r1", seq=6, back_to=5, owner="one")  # 6 could not be sent
     assert claim(after=5, seq=6, owner="two")
-    repo.release_many(["conn-a"], "research:r1", "two")
+    repo.release_many("tenant-a", ["conn-a"], "research:r1", "two")
     assert delivered() == 6 and claim(after=6, seq=7) and delivered() == 7
 
     repo.connect("conn-old", "tenant-a", "2026-01-01T00:00:00.000Z", int(time.time()) - 1)
@@ -179,7 +180,7 @@ def test_connections_and_subscriptions_are_stored_per_connection_and_found_per_t
     assert repo.disconnect("conn-a")
     assert repo.get_with_topics("conn-a")[0] is None and repo.subscribers("tenant-a", "research:r1") == []
     assert not claim(after=7, seq=8)  # nothing comes back to life
-    assert repo.subscriptions(["conn-a"], "research:r1") == []
+    assert repo.subscriptions("tenant-a", ["conn-a"], "research:r1") == []
 
 
 def test_a_replay_racing_live_pushes_delivers_every_event_once_and_in_order(realtime: Realtime) -> None:
@@ -214,19 +215,26 @@ def test_claims_of_many_subscriptions_are_taken_together_and_a_contended_one_is_
         repo.connect(name, "tenant-m", "2026-01-01T00:00:00.000Z", FAR_FUTURE)
         assert repo.subscribe(name, "tenant-m", topic, 0, FAR_FUTURE)
     now = time.time()
-    assert not repo.claim_many([("many-b", 0)], topic, seq=1, owner="other", lease_until=now + 5, now=now)
+    assert not repo.claim_many("tenant-m", [("many-b", 0)], topic, seq=1, owner="other", lease_until=now + 5, now=now)
     refused = repo.claim_many(
-        [("many-a", 0), ("many-b", 0), ("many-c", 0)], topic, seq=1, owner="me", lease_until=now + 5, now=now
+        "tenant-m",
+        [("many-a", 0), ("many-b", 0), ("many-c", 0)],
+        topic,
+        seq=1,
+        owner="me",
+        lease_until=now + 5,
+        now=now,
     )
     assert refused == {1}
 
     def owners() -> dict[str, str | None]:
         return {
-            s["connection_id"]: s.get("busy_owner") for s in repo.subscriptions(["many-a", "many-b", "many-c"], topic)
+            s["connection_id"]: s.get("busy_owner")
+            for s in repo.subscriptions("tenant-m", ["many-a", "many-b", "many-c"], topic)
         }
 
     assert owners() == {"many-a": "me", "many-b": "other", "many-c": "me"}
-    repo.release_many(["many-a", "many-b", "many-c"], topic, "me")  # b's lease is not ours: left alone
+    repo.release_many("tenant-m", ["many-a", "many-b", "many-c"], topic, "me")  # b's lease is not ours: left alone
     assert owners() == {"many-a": None, "many-b": "other", "many-c": None}
 
 
@@ -384,15 +392,15 @@ def test_a_subscription_replays_what_it_missed_for_a_few_requests_and_then_follo
             assert json.loads(ws.recv(timeout=30)) == {"type": "subscribed", "research_id": research_id, "after": 1}
             assert [json.loads(ws.recv(timeout=30)) for _ in range(2)] == logged[1:]
             deadline = time.monotonic() + 30
-            while not realtime.connections.subscriptions([connection_id], f"research:{research_id}"):
+            while not realtime.connections.subscriptions("rt-tenant", [connection_id], f"research:{research_id}"):
                 assert time.monotonic() < deadline, "the subscription was never written"
                 time.sleep(0.05)
         finally:
             events.unregister("before-call.dynamodb", count)
-        # The connection and its subscriptions; the task and what it missed in one read; then, the replay sent,
-        # the subscription written where it ended, with no lease to let go of.
-        assert requests == ["Query", "Query", "TransactWriteItems"], requests
-        subscription = realtime.connections.subscriptions([connection_id], f"research:{research_id}")[0]
+        # The connection, with the topics it follows; the task and what it missed in one read; then, the replay
+        # sent, the subscription written where it ended, with no lease to let go of.
+        assert requests == ["GetItem", "Query", "TransactWriteItems"], requests
+        subscription = realtime.connections.subscriptions("rt-tenant", [connection_id], f"research:{research_id}")[0]
         assert subscription["delivered"] == 3 and "busy_owner" not in subscription
         live = append(realtime, research_id, 4)
         realtime.fanout.emitted("rt-tenant", live)
@@ -409,6 +417,19 @@ def test_an_event_committed_while_a_subscription_is_written_is_not_missed(realti
         meanwhile = append(realtime, research_id, 3)
         realtime.fanout.subscribe("rt-tenant", "research", research_id, connection_id, 2, [], FAR_FUTURE)
         assert drain(realtime, ws, connection_id) == [meanwhile]
+
+
+def test_a_subscription_made_just_before_the_task_ends_gets_its_last_event_while_indexes_lag(
+    realtime: Realtime,
+) -> None:
+    """DynamoDB's indexes answer late. A push reads the subscribers as they are, so a subscription written a moment
+    before the task's last event still gets it: no later event would bring it."""
+    research_id = new_research(realtime)
+    with lagging_indexes(seconds=60), open_client(realtime) as (ws, connection_id):
+        realtime.fanout.subscribe("rt-tenant", "research", research_id, connection_id, 0, [], FAR_FUTURE, fresh=True)
+        last = append(realtime, research_id, 1, {"final": True})
+        realtime.fanout.emitted("rt-tenant", last)
+        assert drain(realtime, ws, connection_id) == [last]
 
 
 def test_an_event_committed_while_a_new_subscription_replays_is_sent_once_after_the_replay(
@@ -476,7 +497,7 @@ def test_a_task_left_while_its_first_subscription_replays_is_not_followed(realti
         def post(self, connection_id: str, data: bytes) -> None:
             super().post(connection_id, data)
             if not left:
-                left.append(realtime.connections.unsubscribe(connection_id, name, FAR_FUTURE))
+                left.append(realtime.connections.unsubscribe(connection_id, "rt-tenant", name))
 
     replaying = fanout_posting_through(realtime, LeaveWhileReplaying)
     with open_client(realtime) as (ws, connection_id):
@@ -517,7 +538,7 @@ def test_a_gone_connection_is_deleted_and_the_others_still_get_the_event(realtim
         realtime.fanout.emitted("rt-tenant", event)
         assert drain(realtime, client, connection_id) == [event]
     assert realtime.connections.get_with_topics("gone-conn")[0] is None
-    assert realtime.connections.subscriptions(["gone-conn"], topic) == []
+    assert realtime.connections.subscriptions("rt-tenant", ["gone-conn"], topic) == []
 
 
 def test_a_large_event_arrives_whole_in_one_frame_with_a_reference_to_the_rest(realtime: Realtime) -> None:
@@ -573,6 +594,25 @@ def sample_connect_and_disconnect(realtime: Realtime) -> None:
     assert realtime.connections.get_with_topics(connection_id)[0]["tenant"] == "sample"  # type: ignore[index]
     assert invoke(disconnect_fn, sample("ws_disconnect/disconnect.json")) == {"statusCode": 200}
     assert realtime.connections.get_with_topics(connection_id)[0] is None
+
+
+def test_a_connection_follows_so_many_topics_at_most_and_is_told_to_open_another(realtime: Realtime) -> None:
+    followed, new = new_research(realtime), new_research(realtime)
+    with open_client(realtime) as (ws, connection_id):
+        # The connection follows as many topics as it may already, one of them `followed`.
+        topics = [f"research:{followed}", *(f"research:{uuid.uuid4().hex}" for _ in range(MAX_TOPICS - 1))]
+        client("dynamodb").update_item(
+            TableName=get_settings().connections_table,
+            Key={"pk": {"S": f"C#{connection_id}"}, "sk": {"S": "CONN"}},
+            UpdateExpression="ADD topics :topics",
+            ExpressionAttributeValues={":topics": {"SS": topics}},
+        )
+        ws.send(json.dumps({"action": "subscribe", "research_id": new}))
+        refused = json.loads(ws.recv(timeout=30))
+        assert refused["type"] == "error" and "open another connection" in refused["detail"]
+        ws.send(json.dumps({"action": "subscribe", "research_id": followed}))  # one it follows: as before
+        assert json.loads(ws.recv(timeout=30)) == {"type": "subscribed", "research_id": followed, "after": 0}
+    assert realtime.connections.subscribers("rt-tenant", f"research:{new}") == []
 
 
 def test_messages_reach_the_default_route_and_are_answered_through_the_management_api(realtime: Realtime) -> None:

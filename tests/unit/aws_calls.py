@@ -54,7 +54,6 @@ TASK_DELETES = _each("dynamodb:Query dynamodb:DeleteItem", DATA)
 # realtime: the fan-out (subscribers, claims and releases, a claim given back, refused claims read again, a gone
 # connection deleted, the task's log for what a subscriber missed) and its posts.
 FANOUT = [
-    *_each("dynamodb:Query", f"{CONNECTIONS}/index/gsi1"),
     *_each("dynamodb:Query dynamodb:BatchGetItem dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
     Call("dynamodb:TransactWriteItems", CONNECTIONS, ("Update",)),  # claims and releases, many at once
     Call("dynamodb:TransactWriteItems", DATA, ("ConditionCheck",)),  # a release: the task logged nothing more
@@ -234,12 +233,12 @@ CALLS: dict[str, list[Call]] = {
         *_each("dynamodb:PutItem", CONNECTIONS),
     ],
     "WsDisconnectFunction": [
-        *_each("dynamodb:Query dynamodb:DeleteItem", CONNECTIONS),
+        *_each("dynamodb:DeleteItem", CONNECTIONS),  # the connection, then its subscriptions
     ],
     "WsDefaultFunction": [
-        *_each("dynamodb:Query", CONNECTIONS),  # the connection and its subscriptions
-        Call("dynamodb:TransactWriteItems", CONNECTIONS, ("ConditionCheck", "Put")),  # subscribe
-        *_each("dynamodb:DeleteItem", CONNECTIONS),  # unsubscribe
+        *_each("dynamodb:GetItem", CONNECTIONS),  # the connection, with the topics it follows
+        Call("dynamodb:TransactWriteItems", CONNECTIONS, ("Update", "Put")),  # subscribe
+        *_each("dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),  # unsubscribe
         *_each("dynamodb:GetItem", DATA),  # the task subscribed to
         *_each("apigatewaymanagementapi:DeleteConnection", "WebSocketApi"),  # a connection that is not ours
         # Replies, and the catch-up of a subscription (claims on it, the task's log), through the fan-out.
@@ -251,7 +250,7 @@ CALLS: dict[str, list[Call]] = {
     "ConnectionSweeperFunction": [
         *_each("dynamodb:Query", f"{CONNECTIONS}/index/gsi2"),  # what has expired
         *_each("apigatewaymanagementapi:DeleteConnection", "WebSocketApi"),
-        *_each("dynamodb:Query dynamodb:DeleteItem", CONNECTIONS),
+        *_each("dynamodb:DeleteItem", CONNECTIONS),
     ],
 }
 

@@ -1,17 +1,18 @@
 """WebSocket connections and their subscriptions, in the connections table.
 
-One item collection per connection: `pk = C#<connection id>` holds the connection (`sk = CONN`) and
-one item per subscription (`sk = SUB#<topic>`). The table is keyed by connection id rather than by
-tenant because `$default` and `$disconnect` events carry nothing else; the id is issued by API
-Gateway to one authenticated tenant, the tenant is stored with it, and every read by tenant goes
-through `gsi1` (`T#<tenant>#SUB#<topic>`, `T#<tenant>#CONN`). `gsi2` is a sparse index of
-connection expiry times for the sweeper. Items expire with the connection (`ttl`, API Gateway's
-2-hour limit) and are filtered on read, since DynamoDB deletes late.
+A connection is one item (`pk = C#<connection id>`, `sk = CONN`), keyed by connection id because
+`$default` and `$disconnect` events carry nothing else; the id is issued by API Gateway to one
+authenticated tenant, and the tenant is stored with it. The item also lists every topic the connection
+has subscribed to (`topics`, a string set), and keeps a topic there when the connection leaves it. `gsi1`
+lists a tenant's connections (`T#<tenant>#CONN`); `gsi2` is a sparse index of their expiry times, for the
+sweeper. Items expire with the connection (`ttl`, API Gateway's 2-hour limit) and are filtered on read,
+since DynamoDB deletes late.
 
-A task subscription carries `delivered`, the seq of the last event sent to it; `claim_many` moves it
-forward under a short lease, many subscriptions at once (see realtime/fanout.py for why). A topic the
-connection left keeps an item that says so (`left`), with no index key and nothing delivered, so that no
-push finds it.
+A subscription is an item in its topic's partition (`pk = S#<tenant>#<topic>`, `sk = <connection id>`), so
+that a push finds a topic's subscribers in one consistent read. An index would answer only eventually, and a
+subscription written just before an event could miss it: if that was the task's last event, for good. A task
+subscription carries `delivered`, the seq of the last event sent to it; `claim_many` moves it forward under a
+short lease, many subscriptions at once (see realtime/fanout.py for why).
 """
 
 from __future__ import annotations
@@ -25,14 +26,24 @@ EXPIRY_PARTITION = "EXPIRES"
 TRANSACTION_ITEMS = 100  # DynamoDB's limits
 BATCH_READ_ITEMS = 100
 CONNECTION_SK = "CONN"
+# Topics one connection may follow: the connection item lists them, and an item holds at most 400 KB.
+MAX_TOPICS = 1000
 
 
 def _pk(connection_id: str) -> str:
     return f"C#{connection_id}"
 
 
-def _sub_sk(topic: str) -> str:
-    return f"SUB#{topic}"
+def _connection_key(connection_id: str) -> dict[str, Any]:
+    return to_item({"pk": _pk(connection_id), "sk": CONNECTION_SK})
+
+
+def _topic_pk(tenant: str, topic: str) -> str:
+    return f"S#{tenant}#{topic}"
+
+
+def _subscription_key(tenant: str, topic: str, connection_id: str) -> dict[str, Any]:
+    return to_item({"pk": _topic_pk(tenant, topic), "sk": connection_id})
 
 
 def _expiry_sk(expires_at: int, connection_id: str) -> str:
@@ -66,46 +77,31 @@ class ConnectionRepository:
 
     def get_with_topics(self, connection_id: str) -> tuple[dict[str, Any] | None, frozenset[str]]:
         """The connection (None when there is none, or its time is up) and the topics it has subscribed to (and
-        perhaps left since), in one consistent read of the connection's items."""
-        connection, topics = None, set()
-        # Only what a message needs: a connection may follow many tasks, and every message reads them all.
-        for item in map(from_item, self._items(connection_id, "sk, tenant, #ttl", {"#ttl": "ttl"})):
-            if item["sk"] == CONNECTION_SK:
-                connection = item if item["ttl"] > time.time() else None
-            else:
-                topics.add(str(item["sk"]).removeprefix(_sub_sk("")))
-        return connection, frozenset(topics)
+        perhaps left since), in one consistent read."""
+        reply = self._db.get_item(
+            TableName=self._table,
+            Key=_connection_key(connection_id),
+            ProjectionExpression="tenant, #ttl, topics",
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ConsistentRead=True,
+        )
+        if "Item" not in reply:
+            return None, frozenset()
+        item = from_item(reply["Item"])
+        topics = frozenset(item.pop("topics", ()))
+        return (item if item["ttl"] > time.time() else None), topics
 
     def disconnect(self, connection_id: str) -> bool:
-        """Delete the connection and its subscriptions; False when there was nothing to delete."""
-        keys = self._items(connection_id, "pk, sk")
-        # The connection item goes first: a subscribe racing with this fails its condition check.
-        keys.sort(key=lambda k: k["sk"]["S"] != CONNECTION_SK)
-        for key in keys:
-            self._db.delete_item(TableName=self._table, Key=key)
-        return bool(keys)
-
-    def _items(self, connection_id: str, projection: str, names: dict[str, str] | None = None) -> list[dict[str, Any]]:
-        """The connection's items (the connection and its subscriptions), read consistently."""
-        items: list[dict[str, Any]] = []
-        start: dict[str, Any] | None = None
-        while True:
-            params: dict[str, Any] = {
-                "TableName": self._table,
-                "KeyConditionExpression": "pk = :p",
-                "ExpressionAttributeValues": {":p": {"S": _pk(connection_id)}},
-                "ProjectionExpression": projection,
-                "ConsistentRead": True,
-            }
-            if names:
-                params["ExpressionAttributeNames"] = names
-            if start:
-                params["ExclusiveStartKey"] = start
-            reply = self._db.query(**params)
-            items.extend(reply["Items"])
-            start = reply.get("LastEvaluatedKey")
-            if not start:
-                return items
+        """Delete the connection and its subscriptions; False when there was no connection."""
+        # The connection goes first, and says what it followed as it goes: a subscribe racing with this fails its
+        # condition, so no subscription is written that this does not delete.
+        reply = self._db.delete_item(TableName=self._table, Key=_connection_key(connection_id), ReturnValues="ALL_OLD")
+        if "Attributes" not in reply:
+            return False
+        connection = from_item(reply["Attributes"])
+        for topic in connection.get("topics", ()):
+            self.drop(str(connection["tenant"]), topic, connection_id)
+        return True
 
     def expired(self, now: float, limit: int = 100) -> list[str]:
         """Connection ids whose time is up, oldest first."""
@@ -136,50 +132,59 @@ class ConnectionRepository:
         topics that are not one task's log (`all`). With `lease` (owner, until) it is written leased to that
         owner, as a claim up to `delivered` leaves it; with `if_holds`, a ConditionCheck of another item, only
         while that holds: None when it did not (nothing is written then). `only_new`: only if the connection has
-        never subscribed to the topic (or has since left it); False when it has (nothing is written then)."""
-        pk = _pk(connection_id)
+        never subscribed to the topic (nor left it); False when it has (nothing is written then)."""
         item: dict[str, Any] = {
-            "pk": pk,
-            "sk": _sub_sk(topic),
+            "pk": _topic_pk(tenant, topic),
+            "sk": connection_id,
             "connection_id": connection_id,
-            "tenant": tenant,
             "topic": topic,
             "delivered": delivered,
             "ttl": expires_at,
-            "gsi1pk": f"T#{tenant}#SUB#{topic}",
-            "gsi1sk": connection_id,
         }
         if lease is not None:
             item["busy_owner"], item["busy_until"] = lease
+        condition = "attribute_exists(pk) AND tenant = :t AND #ttl > :now"
         connection = {
-            "ConditionCheck": {
+            "Update": {
                 "TableName": self._table,
-                "Key": to_item({"pk": pk, "sk": CONNECTION_SK}),
-                "ConditionExpression": "attribute_exists(pk) AND tenant = :t AND #ttl > :now",
+                "Key": _connection_key(connection_id),
+                "UpdateExpression": "ADD topics :topics",
+                "ConditionExpression": condition + (" AND NOT contains(topics, :topic)" if only_new else ""),
                 "ExpressionAttributeNames": {"#ttl": "ttl"},
-                "ExpressionAttributeValues": {":t": {"S": tenant}, ":now": to_attr(int(time.time()))},
+                "ExpressionAttributeValues": {
+                    ":t": {"S": tenant},
+                    ":now": to_attr(int(time.time())),
+                    ":topics": {"SS": [topic]},
+                    **({":topic": {"S": topic}} if only_new else {}),
+                },
             }
         }
-        put: dict[str, Any] = {"Put": {"TableName": self._table, "Item": to_item(item)}}
-        if only_new:
-            put["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+        put = {"Put": {"TableName": self._table, "Item": to_item(item)}}
         failed = failed_conditions(self._db, [connection, put, *([if_holds] if if_holds else [])])
-        if 0 in failed or 1 in failed:
+        if 0 in failed:
             return False
         return None if failed else True
 
-    def unsubscribe(self, connection_id: str, topic: str, expires_at: int) -> bool:
-        """Leave a topic: True when the connection was subscribed to it. The subscription is replaced by a mark
-        that no push finds (no index key, nothing sent) and that goes with the connection: a first subscription
-        to the topic still being written (`only_new`) then is not."""
-        reply = self._db.put_item(
-            TableName=self._table,
-            Item=to_item(
-                {"pk": _pk(connection_id), "sk": _sub_sk(topic), "topic": topic, "left": True, "ttl": expires_at}
-            ),
-            ReturnValues="ALL_OLD",
+    def unsubscribe(self, connection_id: str, tenant: str, topic: str) -> bool:
+        """Leave a topic: True when the connection was subscribed to it. The topic stays in the connection's list,
+        so that a first subscription to it still being written (`only_new`) is not written after this."""
+        marked = applied(
+            lambda: self._db.update_item(
+                TableName=self._table,
+                Key=_connection_key(connection_id),
+                UpdateExpression="ADD topics :topics",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":topics": {"SS": [topic]}},
+            )
         )
-        return "Attributes" in reply and "left" not in reply["Attributes"]
+        return self.drop(tenant, topic, connection_id) and marked
+
+    def drop(self, tenant: str, topic: str, connection_id: str) -> bool:
+        """Delete one subscription: whether there was one."""
+        reply = self._db.delete_item(
+            TableName=self._table, Key=_subscription_key(tenant, topic, connection_id), ReturnValues="ALL_OLD"
+        )
+        return "Attributes" in reply
 
     def subscribers(self, tenant: str, topic: str) -> list[dict[str, Any]]:
         """The tenant's subscriptions to `topic`, each with its connection id and `delivered`."""
@@ -188,12 +193,12 @@ class ConnectionRepository:
         while True:
             params: dict[str, Any] = {
                 "TableName": self._table,
-                "IndexName": "gsi1",
-                "KeyConditionExpression": "gsi1pk = :p",
-                "ExpressionAttributeValues": {":p": {"S": f"T#{tenant}#SUB#{topic}"}},
+                "KeyConditionExpression": "pk = :p",
+                "ExpressionAttributeValues": {":p": {"S": _topic_pk(tenant, topic)}},
                 # Only what a push needs: every event of a followed task reads them all.
                 "ProjectionExpression": "connection_id, delivered, #ttl",
                 "ExpressionAttributeNames": {"#ttl": "ttl"},
+                "ConsistentRead": True,
             }
             if start:
                 params["ExclusiveStartKey"] = start
@@ -204,13 +209,13 @@ class ConnectionRepository:
                 now = time.time()
                 return [i for i in items if i.get("ttl", 0) > now]
 
-    def subscriptions(self, connection_ids: list[str], topic: str) -> list[dict[str, Any]]:
+    def subscriptions(self, tenant: str, connection_ids: list[str], topic: str) -> list[dict[str, Any]]:
         """The subscriptions of these connections to `topic` as they are now (missing ones left out), in one
         batch read per hundred."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(connection_ids), BATCH_READ_ITEMS):
             chunk = connection_ids[start : start + BATCH_READ_ITEMS]
-            keys = [to_item({"pk": _pk(c), "sk": _sub_sk(topic)}) for c in chunk]
+            keys = [_subscription_key(tenant, topic, c) for c in chunk]
             request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
             while request:
                 reply = self._db.batch_get_item(RequestItems=request)
@@ -220,7 +225,15 @@ class ConnectionRepository:
 
     # --- delivery --------------------------------------------------------------------------------
     def claim_many(
-        self, claims: list[tuple[str, int]], topic: str, *, seq: int, owner: str, lease_until: float, now: float
+        self,
+        tenant: str,
+        claims: list[tuple[str, int]],
+        topic: str,
+        *,
+        seq: int,
+        owner: str,
+        lease_until: float,
+        now: float,
     ) -> set[int]:
         """Take the right to send the events after each subscription's last one up to `seq`: for subscriptions
         to one topic, each (connection id, the seq it was last sent), only where that is still the last one sent
@@ -234,7 +247,8 @@ class ConnectionRepository:
             positions = list(range(start, min(start + TRANSACTION_ITEMS, len(claims))))
             while positions:
                 updates = [
-                    self._claim(claims[i][0], topic, claims[i][1], seq, owner, lease_until, now) for i in positions
+                    self._claim(tenant, claims[i][0], topic, claims[i][1], seq, owner, lease_until, now)
+                    for i in positions
                 ]
                 try:
                     failed = failed_conditions(self._db, updates)
@@ -247,7 +261,13 @@ class ConnectionRepository:
         return refused
 
     def release_many(
-        self, connection_ids: list[str], topic: str, owner: str, *, if_holds: dict[str, Any] | None = None
+        self,
+        tenant: str,
+        connection_ids: list[str],
+        topic: str,
+        owner: str,
+        *,
+        if_holds: dict[str, Any] | None = None,
     ) -> bool:
         """Let go of our leases on subscriptions to one topic, in one transaction per hundred; a lease that is
         no longer ours is left alone. With `if_holds`, a ConditionCheck of another item that goes into each
@@ -258,7 +278,9 @@ class ConnectionRepository:
             chunk = connection_ids[start : start + per_transaction]
             while chunk:
                 updates = [
-                    self._update_item(c, topic, "REMOVE busy_owner, busy_until", _OWNED, {":owner": to_attr(owner)})
+                    self._update_item(
+                        tenant, c, topic, "REMOVE busy_owner, busy_until", _OWNED, {":owner": to_attr(owner)}
+                    )
                     for c in chunk
                 ]
                 failed = failed_conditions(self._db, [*updates, *([if_holds] if if_holds else [])])
@@ -267,10 +289,11 @@ class ConnectionRepository:
                 chunk = [c for i, c in enumerate(chunk) if i not in failed] if failed else []
         return True
 
-    def unclaim(self, connection_id: str, topic: str, *, seq: int, back_to: int, owner: str) -> bool:
+    def unclaim(self, tenant: str, connection_id: str, topic: str, *, seq: int, back_to: int, owner: str) -> bool:
         """Give back what a claim up to `seq` took but could not send (back to `back_to`, the last event sent),
         so the next delivery sends it."""
         update = self._update_item(
+            tenant,
             connection_id,
             topic,
             "SET delivered = :back REMOVE busy_owner, busy_until",
@@ -280,9 +303,18 @@ class ConnectionRepository:
         return applied(lambda: self._db.update_item(**update["Update"]))
 
     def _claim(
-        self, connection_id: str, topic: str, after: int, seq: int, owner: str, lease_until: float, now: float
+        self,
+        tenant: str,
+        connection_id: str,
+        topic: str,
+        after: int,
+        seq: int,
+        owner: str,
+        lease_until: float,
+        now: float,
     ) -> dict[str, Any]:
         return self._update_item(
+            tenant,
             connection_id,
             topic,
             "SET delivered = :seq, busy_owner = :owner, busy_until = :lease",
@@ -298,12 +330,12 @@ class ConnectionRepository:
         )
 
     def _update_item(
-        self, connection_id: str, topic: str, expression: str, condition: str, values: dict[str, Any]
+        self, tenant: str, connection_id: str, topic: str, expression: str, condition: str, values: dict[str, Any]
     ) -> dict[str, Any]:
         return {
             "Update": {
                 "TableName": self._table,
-                "Key": to_item({"pk": _pk(connection_id), "sk": _sub_sk(topic)}),
+                "Key": _subscription_key(tenant, topic, connection_id),
                 "UpdateExpression": expression,
                 "ConditionExpression": condition,
                 "ExpressionAttributeValues": values,

@@ -232,6 +232,7 @@ class Fanout:
             refused: set[int] = set()
             if claimed is None or last > claimed:
                 refused = self._connections.claim_many(
+                    tenant,
                     [(connection_id, delivered) for connection_id in group],
                     name,
                     seq=last,
@@ -252,7 +253,7 @@ class Fanout:
                     group.append(connection_id)
                 elif outcome is Sent.FAILED:
                     back_to = delivered if sent_up_to is None else sent_up_to
-                    self._connections.unclaim(connection_id, name, seq=claimed, back_to=back_to, owner=owner)
+                    self._connections.unclaim(tenant, connection_id, name, seq=claimed, back_to=back_to, owner=owner)
             delivered = last
             if group and not pending and delivered == claimed:
                 # Let go only if the task logged nothing after `delivered`: an event whose pump found our lease
@@ -263,18 +264,18 @@ class Fanout:
                     pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
                 if not pending:
                     logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, delivered)
-                    if self._connections.release_many(group, name, owner, if_holds=logged_up_to):
+                    if self._connections.release_many(tenant, group, name, owner, if_holds=logged_up_to):
                         return
                     pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
         if holding and group:
-            self._connections.release_many(group, name, owner)
+            self._connections.release_many(tenant, group, name, owner)
 
     def _settle(self, tenant: str, kind: str, task_id: str, refused: list[str], owner: str, rounds: int) -> None:
         """Subscriptions whose claim was refused, read again as they are now. Gone, unsubscribed, or leased by
         another pump (which reads the log after it lets go): nothing to do. Moved on since they were read: pumped
         on from where they are."""
         now, moved = time.time(), dict[int, list[str]]()
-        for sub in self._connections.subscriptions(refused, topic(kind, task_id)):
+        for sub in self._connections.subscriptions(tenant, refused, topic(kind, task_id)):
             delivered = sub.get("delivered")
             if delivered is None:
                 continue

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from researcher_pro.access.api_keys import ApiKeyService
 from researcher_pro.core.clock import rfc3339
 from researcher_pro.core.observability import logger
-from researcher_pro.realtime.connections import ConnectionRepository
+from researcher_pro.realtime.connections import MAX_TOPICS, ConnectionRepository
 from researcher_pro.realtime.fanout import LOG_PAGE, Fanout
 from researcher_pro.realtime.gateway import ConnectionGateway
 from researcher_pro.realtime.messages import ALL, topic
@@ -77,12 +77,16 @@ class RealtimeService:
         elif message.action == "subscribe":
             self._subscribe(connection_id, tenant, expires_at, message, topics)
         else:
-            self._unsubscribe(connection_id, expires_at, message)
+            self._unsubscribe(connection_id, tenant, message)
 
     def _subscribe(
         self, connection_id: str, tenant: str, expires_at: int, message: Subscribe, topics: frozenset[str]
     ) -> None:
         task = message.task()
+        if (ALL if task is None else topic(*task)) not in topics and len(topics) >= MAX_TOPICS:
+            detail = f"this connection follows {MAX_TOPICS} topics already: open another connection for more"
+            self._reply(connection_id, {"type": "error", "detail": detail})
+            return
         if task is None:
             self._reply(connection_id, {"type": "subscribed", "all": True})
             self._connections.subscribe(connection_id, tenant, ALL, None, expires_at)
@@ -107,10 +111,10 @@ class RealtimeService:
             tenant, kind, task_id, connection_id, start, missed, expires_at, fresh=topic(kind, task_id) not in topics
         )
 
-    def _unsubscribe(self, connection_id: str, expires_at: int, message: Unsubscribe) -> None:
+    def _unsubscribe(self, connection_id: str, tenant: str, message: Unsubscribe) -> None:
         task = message.task()
         name = ALL if task is None else topic(*task)
-        self._connections.unsubscribe(connection_id, name, expires_at)
+        self._connections.unsubscribe(connection_id, tenant, name)
         target: dict[str, Any] = {"all": True} if task is None else {f"{task[0]}_id": task[1]}
         self._reply(connection_id, {"type": "unsubscribed", **target})
 
