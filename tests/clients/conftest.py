@@ -18,6 +18,17 @@ PRIMER = (
 QUESTION = "How do heat pumps cope with cold climates?"
 
 
+CONNECTIONS_TABLE = "researcher-pro-local-ConnectionsTable"
+
+
+def subscribers(cloud: Cloud, research_id: str) -> set[str]:
+    """The WebSocket connections subscribed to a run, as the server records them."""
+    items = cloud.aws("dynamodb").scan(TableName=CONNECTIONS_TABLE)["Items"]
+    # A subscription is kept in its topic's partition, `S#<tenant>#<topic>`, under its connection's id.
+    topic = f"#research:{research_id}"
+    return {item["sk"]["S"] for item in items if item["pk"]["S"].startswith("S#") and item["pk"]["S"].endswith(topic)}
+
+
 @pytest.fixture(autouse=True)
 def a_users_shell(monkeypatch: pytest.MonkeyPatch) -> None:
     """The SDK reads RP_API_URL, RP_API_KEY and RP_WS_URL from the environment, as a user's shell sets them:

@@ -12,23 +12,13 @@ import pytest
 from researcher_pro_client import AsyncClient, Client
 from researcher_pro_client.models import ResearchEvent
 
-from tests.clients.conftest import QUESTION
+from tests.clients.conftest import QUESTION, subscribers
 from tests.clients.scripted import ScriptedServer, Step
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.perplexity_server import FakePerplexity
 from tests.harness import Cloud, free_port
 
 pytestmark = pytest.mark.e2e
-
-CONNECTIONS_TABLE = "researcher-pro-local-ConnectionsTable"
-
-
-def subscribers(cloud: Cloud, research_id: str) -> set[str]:
-    """The WebSocket connections subscribed to a run, as the server records them."""
-    items = cloud.aws("dynamodb").scan(TableName=CONNECTIONS_TABLE)["Items"]
-    # A subscription is kept in its topic's partition, `S#<tenant>#<topic>`, under its connection's id.
-    topic = f"#research:{research_id}"
-    return {item["sk"]["S"] for item in items if item["pk"]["S"].startswith("S#") and item["pk"]["S"].endswith(topic)}
 
 
 def drop(cloud: Cloud, connection_id: str) -> None:

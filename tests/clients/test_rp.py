@@ -16,7 +16,7 @@ import pexpect
 import pytest
 from researcher_pro_client import Client
 
-from tests.clients.conftest import QUESTION
+from tests.clients.conftest import QUESTION, subscribers
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.pdf import build_pdf
 from tests.fakes.perplexity_server import FakePerplexity
@@ -173,6 +173,12 @@ def test_ctrl_c_without_a_terminal_leaves_the_run_going_and_says_how_to_follow(
         text=True,
     )
     research_id = run_of(online_sdk, question)
+    # Ctrl-C while `rp` follows the run (it subscribes to its events): before that, it has not said which run it
+    # started, and an interrupt ends it as any other.
+    deadline = time.monotonic() + 30
+    while not subscribers(online_cloud, research_id):
+        assert time.monotonic() < deadline, "rp never followed its run"
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0
