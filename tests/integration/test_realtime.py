@@ -532,13 +532,19 @@ def test_a_gone_connection_is_deleted_and_the_others_still_get_the_event(realtim
     topic = f"research:{research_id}"
     realtime.connections.connect("gone-conn", "rt-tenant", "2026-01-01T00:00:00.000Z", FAR_FUTURE)
     assert realtime.connections.subscribe("gone-conn", "rt-tenant", topic, 0, FAR_FUTURE)
-    with open_client(realtime) as (client, connection_id):
+    # A subscription whose connection is no longer on record: a disconnect that stopped halfway leaves it.
+    realtime.connections.connect("half-gone-conn", "rt-tenant", "2026-01-01T00:00:00.000Z", FAR_FUTURE)
+    assert realtime.connections.subscribe("half-gone-conn", "rt-tenant", topic, 0, FAR_FUTURE)
+    client("dynamodb").delete_item(
+        TableName=get_settings().connections_table, Key={"pk": {"S": "C#half-gone-conn"}, "sk": {"S": "CONN"}}
+    )
+    with open_client(realtime) as (ws, connection_id):
         assert realtime.connections.subscribe(connection_id, "rt-tenant", topic, 0, FAR_FUTURE)
         event = append(realtime, research_id, 1)
         realtime.fanout.emitted("rt-tenant", event)
-        assert drain(realtime, client, connection_id) == [event]
+        assert drain(realtime, ws, connection_id) == [event]
     assert realtime.connections.get_with_topics("gone-conn")[0] is None
-    assert realtime.connections.subscriptions("rt-tenant", ["gone-conn"], topic) == []
+    assert realtime.connections.subscriptions("rt-tenant", ["gone-conn", "half-gone-conn"], topic) == []
 
 
 def test_a_large_event_arrives_whole_in_one_frame_with_a_reference_to_the_rest(realtime: Realtime) -> None:

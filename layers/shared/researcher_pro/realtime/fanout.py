@@ -245,15 +245,7 @@ class Fanout:
             outcomes = list(self._executor().map(self._send_run, claimed_group, [run] * len(claimed_group)))
             if refused:
                 self._settle(tenant, kind, task_id, [group[i] for i in sorted(refused)], owner, rounds - 1)
-            # The subscriptions still held: a gone one was deleted, a failed one given back what it was not sent
-            # (it gets that after the next event the task commits).
-            group = []
-            for connection_id, (outcome, sent_up_to) in zip(claimed_group, outcomes, strict=True):
-                if outcome is Sent.OK:
-                    group.append(connection_id)
-                elif outcome is Sent.FAILED:
-                    back_to = delivered if sent_up_to is None else sent_up_to
-                    self._connections.unclaim(tenant, connection_id, name, seq=claimed, back_to=back_to, owner=owner)
+            group = self._still_held(tenant, name, claimed_group, outcomes, delivered, claimed, owner)
             delivered = last
             if group and not pending and delivered == claimed:
                 # Let go only if the task logged nothing after `delivered`: an event whose pump found our lease
@@ -269,6 +261,31 @@ class Fanout:
                     pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
         if holding and group:
             self._connections.release_many(tenant, group, name, owner)
+
+    def _still_held(
+        self,
+        tenant: str,
+        name: str,
+        sent_to: list[str],
+        outcomes: list[tuple[Sent, int | None]],
+        delivered: int,
+        claimed: int,
+        owner: str,
+    ) -> list[str]:
+        """The subscriptions a run was sent to that are still held: a failed one is given back what it was not sent
+        (it gets that after the next event the task commits), a gone one is deleted."""
+        held = []
+        for connection_id, (outcome, sent_up_to) in zip(sent_to, outcomes, strict=True):
+            if outcome is Sent.OK:
+                held.append(connection_id)
+            elif outcome is Sent.FAILED:
+                back_to = delivered if sent_up_to is None else sent_up_to
+                self._connections.unclaim(tenant, connection_id, name, seq=claimed, back_to=back_to, owner=owner)
+            else:
+                # Deleting the connection deleted the subscriptions it listed. This one goes too, in case the
+                # connection was deleted before (a disconnect that stopped halfway).
+                self._connections.drop(tenant, name, connection_id)
+        return held
 
     def _settle(self, tenant: str, kind: str, task_id: str, refused: list[str], owner: str, rounds: int) -> None:
         """Subscriptions whose claim was refused, read again as they are now. Gone, unsubscribed, or leased by
