@@ -26,6 +26,7 @@ from researcher_pro.providers.extract import (
     docx_text,
     html_text,
     markdown_title,
+    parse_content_type,
     pdf_text,
 )
 
@@ -104,32 +105,16 @@ class DocumentFile:
     warnings: list[str] = field(default_factory=list)
 
 
-def media_type(content_type: str | None) -> tuple[str, str | None]:
-    """(media type, charset) of a Content-Type value; the charset only when Python knows it."""
-    if not content_type:
-        return "", None
-    kind, _, parameters = content_type.partition(";")
-    charset = None
-    for parameter in parameters.split(";"):
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset":
-            try:
-                charset = codecs.lookup(value.strip().strip("\"'")).name
-            except LookupError:
-                charset = None
-    return kind.strip().lower(), charset
-
-
 def accepted_content_type(content_type: str) -> bool:
     """Whether a document may be sent as `content_type`: the types above, and any other text/* as text."""
-    kind = media_type(content_type)[0]
+    kind = parse_content_type(content_type)[0]
     return kind in CONTENT_TYPES or kind.startswith("text/")
 
 
 def detect_kind(content: bytes, content_type: str | None, filename: str | None) -> tuple[DocumentKind, list[str]]:
     """The kind of document `content` is, and warnings when what it was sent as differs; FileRefused when
     it is not one we read."""
-    declared_type, _ = media_type(content_type)
+    declared_type, _ = parse_content_type(content_type)
     if declared_type and not accepted_content_type(declared_type):
         raise unsupported(f"{declared_type} is not a kind of document we read")
     declared = CONTENT_TYPES.get(declared_type, "text" if declared_type.startswith("text/") else None)
@@ -184,7 +169,7 @@ def _binary_kind(content: bytes) -> DocumentKind | None:
 def read_file(content: bytes, content_type: str | None, filename: str | None) -> DocumentFile:
     """The document in a file: its kind and text. FileRefused when it has none we can read."""
     kind, warnings = detect_kind(content, content_type, filename)
-    _, charset = media_type(content_type)
+    _, charset = parse_content_type(content_type)
     try:
         if kind == "pdf":
             extracted = pdf_text(content)

@@ -16,7 +16,7 @@ from researcher_pro.access.dependencies import Tenant
 from researcher_pro.core.models import Page
 from researcher_pro.core.problems import problems
 from researcher_pro.core.query import Cursor, Limit
-from researcher_pro.documents.files import READ, FileRefused, media_type
+from researcher_pro.documents.files import READ, FileRefused
 from researcher_pro.documents.models import (
     Document,
     DocumentCreate,
@@ -26,6 +26,7 @@ from researcher_pro.documents.models import (
     Title,
     UploadRequest,
 )
+from researcher_pro.providers.extract import parse_content_type
 
 if TYPE_CHECKING:
     from researcher_pro.documents.service import DocumentService
@@ -75,7 +76,7 @@ def documents_router(documents: Callable[[], DocumentService], max_file_bytes: i
     )
     async def create_document(request: Request, tenant: Tenant) -> Any:
         # The body is read here, not by FastAPI: one operation takes two media types.
-        kind, _ = media_type(request.headers.get("content-type"))
+        kind, _ = parse_content_type(request.headers.get("content-type"))
         if kind == "multipart/form-data":
             content, filename, content_type, title = await _form(request)
             return await run_in_threadpool(documents().create_from_file, tenant, content, filename, content_type, title)

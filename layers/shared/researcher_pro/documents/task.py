@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from researcher_pro.core.errors import TaskFailure
-from researcher_pro.documents.files import NAMES, FileRefused, media_type, read_file
+from researcher_pro.documents.files import NAMES, FileRefused, read_file
 from researcher_pro.documents.repository import DocumentRepository
 from researcher_pro.documents.store import UploadStore
 from researcher_pro.documents.uploads import EXTRACT_STEP, upload_key
+from researcher_pro.providers.extract import parse_content_type
 from researcher_pro.tasks.lifecycle import TaskLifecycle
 from researcher_pro.tasks.metering import Cache, Meter
 from researcher_pro.tasks.queue import Queue
@@ -60,7 +61,7 @@ class DocumentExtraction(StepTask):
                     "upload_mismatch",
                     f"the file that arrived has {stored.size} bytes; the upload declared {document['size_bytes']}",
                 )
-            if media_type(stored.content_type)[0] != media_type(declared_type)[0]:
+            if parse_content_type(stored.content_type)[0] != parse_content_type(declared_type)[0]:
                 raise FileRefused(
                     422,
                     "upload_mismatch",

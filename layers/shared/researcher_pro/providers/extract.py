@@ -7,6 +7,7 @@ Each library is imported where it is used: a function that never meets a PDF nev
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -39,6 +40,23 @@ class Extracted:
     text: str
     pages: int | None = None
     pages_without_text: int = 0
+
+
+def parse_content_type(content_type: str | None) -> tuple[str, str | None]:
+    """(media type, charset) of a Content-Type value, as pages and uploads declare them; the charset only when
+    Python knows it."""
+    if not content_type:
+        return "", None
+    kind, _, parameters = content_type.partition(";")
+    charset = None
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            try:
+                charset = codecs.lookup(value.strip().strip("\"'")).name
+            except LookupError:
+                charset = None
+    return kind.strip().lower(), charset
 
 
 def html_text(body: bytes | str, url: str | None = None) -> Extracted:

@@ -26,8 +26,6 @@ core/net.PinnedSession); the robots.txt cache is shared.
 
 from __future__ import annotations
 
-import codecs
-import re
 import threading
 import time
 import urllib.robotparser
@@ -41,7 +39,7 @@ import httpx
 from researcher_pro.core.clock import now_rfc3339
 from researcher_pro.core.config import VERSION
 from researcher_pro.core.net import AddressPolicy, PinnedSession, Target, UnsafeAddress
-from researcher_pro.providers.extract import Unextractable, html_text, markdown_title, pdf_text
+from researcher_pro.providers.extract import Unextractable, html_text, markdown_title, parse_content_type, pdf_text
 
 Reason = Literal[
     "address",
@@ -67,7 +65,6 @@ _HEADERS = {
     "Accept": "text/html,application/xhtml+xml,text/markdown;q=0.9,text/plain;q=0.9,application/pdf;q=0.8",
     "Accept-Encoding": "identity",
 }
-_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
 
 class PageUnreadable(Exception):
@@ -158,7 +155,7 @@ class PageReader:
                     continue
                 if not 200 <= response.status_code < 300:
                     raise PageUnreadable("status", f"HTTP {response.status_code}")
-                media_type, charset = _content_type(response.headers.get("content-type"))
+                media_type, charset = parse_content_type(response.headers.get("content-type"))
                 if media_type not in READABLE_TYPES:
                     raise PageUnreadable("content_type", f"{media_type or 'no content type'} is not a page we read")
                 return current, media_type, charset, self._body(response)
@@ -262,20 +259,6 @@ class PageReader:
 
 
 # --- text extraction ---------------------------------------------------------------------------------------
-
-
-def _content_type(header: str | None) -> tuple[str, str | None]:
-    """(media type, charset) of a Content-Type header; the charset only when Python knows it."""
-    if not header:
-        return "", None
-    media_type = header.split(";", 1)[0].strip().lower()
-    found = _CHARSET.search(header)
-    if not found:
-        return media_type, None
-    try:
-        return media_type, codecs.lookup(found.group(1)).name
-    except LookupError:
-        return media_type, None
 
 
 def _extract(media_type: str, charset: str | None, body: bytes, url: str) -> tuple[str, str]:
