@@ -9,7 +9,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -254,9 +254,31 @@ def dynamodb_requests() -> Iterator[list[str]]:
         events.unregister("before-call.dynamodb", count)
 
 
-def fanout_posting_through(rt: Realtime, gateway: type[ConnectionGateway]) -> Fanout:
-    """A fan-out of the test's stack that posts through `gateway`, a management API client with a test's hook."""
-    return Fanout(rt.connections, gateway(rt.management.endpoint_url), {"research": rt.research}, lease_seconds=5)
+def fanout_that_after_its_first_post(
+    rt: Realtime, then: Callable[[], None], connections: ConnectionRepository | None = None
+) -> Fanout:
+    """A fan-out of the test's stack that runs `then` once, right after the first post it makes (posts go out side
+    by side: whichever is first): what else happens while a push or a replay is on its way."""
+    first = threading.Lock()
+
+    class AfterFirstPost(ConnectionGateway):
+        def post(self, connection_id: str, data: bytes) -> None:
+            super().post(connection_id, data)
+            if first.acquire(blocking=False):
+                then()
+
+    gateway = AfterFirstPost(rt.management.endpoint_url)
+    return Fanout(connections or rt.connections, gateway, {"research": rt.research}, lease_seconds=5)
+
+
+def commit_and_push(rt: Realtime, research_id: str, seq: int, committed: list[dict[str, Any]]) -> Callable[[], None]:
+    """The task commits event `seq` and pushes it at once, through the stack's own fan-out; kept in `committed`."""
+
+    def commit() -> None:
+        committed.append(append(rt, research_id, seq))
+        rt.fanout.emitted("rt-tenant", committed[-1])
+
+    return commit
 
 
 def subscribed_clients(
@@ -321,16 +343,8 @@ def test_an_event_committed_while_its_subscribers_are_held_is_sent_by_the_holder
     research_id = new_research(realtime)
     committed: list[dict[str, Any]] = []
 
-    class CommitWhilePosting(ConnectionGateway):
-        """The task commits its next event while the first is on its way, and pushes it at once."""
-
-        def post(self, connection_id: str, data: bytes) -> None:
-            super().post(connection_id, data)
-            if not committed:
-                committed.append(append(realtime, research_id, 2))
-                realtime.fanout.emitted("rt-tenant", committed[0])  # refused: the first push holds the lease
-
-    holder = fanout_posting_through(realtime, CommitWhilePosting)
+    # The task commits its next event while the first is on its way; its push is refused: the first holds the lease.
+    holder = fanout_that_after_its_first_post(realtime, commit_and_push(realtime, research_id, 2, committed))
     with open_client(realtime) as (client, connection_id):
         assert realtime.connections.subscribe(connection_id, "rt-tenant", f"research:{research_id}", 0, FAR_FUTURE)
         holder.emitted("rt-tenant", append(realtime, research_id, 1))
@@ -346,26 +360,15 @@ def test_a_holder_of_many_subscriptions_sends_what_came_meanwhile_without_a_rele
     committed: list[dict[str, Any]] = []
     releases: list[bool] = []
 
-    first_post = threading.Lock()  # the posts go out side by side: one of them commits the event
-
-    class CommitWhilePosting(ConnectionGateway):
-        def post(self, connection_id: str, data: bytes) -> None:
-            super().post(connection_id, data)
-            if first_post.acquire(blocking=False):
-                committed.append(append(realtime, research_id, 2))
-                realtime.fanout.emitted("rt-tenant", committed[0])  # refused: the first push holds the leases
-
     class Releases(ConnectionRepository):
         def release_many(self, *args: Any, **kwargs: Any) -> bool:
             released = super().release_many(*args, **kwargs)
             releases.append(released)
             return released
 
-    holder = Fanout(
-        Releases(realtime.connections._table),
-        CommitWhilePosting(realtime.management.endpoint_url),
-        {"research": realtime.research},
-        lease_seconds=5,
+    # The push of the event committed meanwhile is refused: the first push holds the leases.
+    holder = fanout_that_after_its_first_post(
+        realtime, commit_and_push(realtime, research_id, 2, committed), Releases(realtime.connections._table)
     )
     with ExitStack() as opened:
         clients = subscribed_clients(realtime, opened, research_id, 10)
@@ -439,17 +442,9 @@ def test_an_event_committed_while_a_new_subscription_replays_is_sent_once_after_
     missed = [append(realtime, research_id, seq) for seq in (1, 2)]
     committed: list[dict[str, Any]] = []
 
-    class CommitWhileReplaying(ConnectionGateway):
-        """The task commits its next event while the replay is on its way, and pushes it at once: its pump finds
-        no subscription, since the new one is written after the replay."""
-
-        def post(self, connection_id: str, data: bytes) -> None:
-            super().post(connection_id, data)
-            if not committed:
-                committed.append(append(realtime, research_id, 3))
-                realtime.fanout.emitted("rt-tenant", committed[0])
-
-    replaying = fanout_posting_through(realtime, CommitWhileReplaying)
+    # The task commits its next event while the replay is on its way: its push finds no subscription, since the
+    # new one is written after the replay.
+    replaying = fanout_that_after_its_first_post(realtime, commit_and_push(realtime, research_id, 3, committed))
     with open_client(realtime) as (ws, connection_id):
         replaying.subscribe("rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True)
         assert drain(realtime, ws, connection_id) == [*missed, *committed]
@@ -466,14 +461,8 @@ def test_a_second_subscribe_racing_the_first_leaves_its_subscription_as_it_is(re
     missed = [append(realtime, research_id, seq) for seq in (1, 2)]
     committed: list[dict[str, Any]] = []
 
-    class CommitWhileReplaying(ConnectionGateway):
-        def post(self, connection_id: str, data: bytes) -> None:
-            super().post(connection_id, data)
-            if not committed:
-                committed.append(append(realtime, research_id, 3))
-                realtime.fanout.emitted("rt-tenant", committed[0])  # through the first subscription
-
-    second = fanout_posting_through(realtime, CommitWhileReplaying)
+    # Pushed through the first subscription, while the second replay is on its way.
+    second = fanout_that_after_its_first_post(realtime, commit_and_push(realtime, research_id, 3, committed))
     with open_client(realtime) as (ws, connection_id):
         realtime.fanout.subscribe(
             "rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True
@@ -493,14 +482,10 @@ def test_a_task_left_while_its_first_subscription_replays_is_not_followed(realti
     name = f"research:{research_id}"
     left: list[bool] = []
 
-    class LeaveWhileReplaying(ConnectionGateway):
-        def post(self, connection_id: str, data: bytes) -> None:
-            super().post(connection_id, data)
-            if not left:
-                left.append(realtime.connections.unsubscribe(connection_id, "rt-tenant", name))
-
-    replaying = fanout_posting_through(realtime, LeaveWhileReplaying)
     with open_client(realtime) as (ws, connection_id):
+        replaying = fanout_that_after_its_first_post(
+            realtime, lambda: left.append(realtime.connections.unsubscribe(connection_id, "rt-tenant", name))
+        )
         replaying.subscribe("rt-tenant", "research", research_id, connection_id, 0, missed, FAR_FUTURE, fresh=True)
         assert drain(realtime, ws, connection_id) == missed
         assert realtime.connections.subscribers("rt-tenant", name) == []

@@ -83,7 +83,8 @@ class RealtimeService:
         self, connection_id: str, tenant: str, expires_at: int, message: Subscribe, topics: frozenset[str]
     ) -> None:
         task = message.task()
-        if (ALL if task is None else topic(*task)) not in topics and len(topics) >= MAX_TOPICS:
+        name = ALL if task is None else topic(*task)
+        if name not in topics and len(topics) >= MAX_TOPICS:
             detail = f"this connection follows {MAX_TOPICS} topics already: open another connection for more"
             self._reply(connection_id, {"type": "error", "detail": detail})
             return
@@ -108,7 +109,7 @@ class RealtimeService:
         # The acknowledgement goes first, so it precedes every event this subscription brings.
         self._reply(connection_id, {"type": "subscribed", f"{kind}_id": task_id, "after": start})
         self._fanout.subscribe(
-            tenant, kind, task_id, connection_id, start, missed, expires_at, fresh=topic(kind, task_id) not in topics
+            tenant, kind, task_id, connection_id, start, missed, expires_at, fresh=name not in topics
         )
 
     def _unsubscribe(self, connection_id: str, tenant: str, message: Unsubscribe) -> None:
