@@ -24,9 +24,14 @@ CONNECTIONS_TABLE = "researcher-pro-local-ConnectionsTable"
 def subscribers(cloud: Cloud, research_id: str) -> set[str]:
     """The WebSocket connections subscribed to a run, as the server records them."""
     items = cloud.aws("dynamodb").scan(TableName=CONNECTIONS_TABLE)["Items"]
-    # A subscription is kept in its topic's partition, `S#<tenant>#<topic>`, under its connection's id.
+    # A subscription is kept in its topic's partition, `S#<tenant>#<topic>`, under its connection's id (beside the
+    # task's cohort, which is not one).
     topic = f"#research:{research_id}"
-    return {item["sk"]["S"] for item in items if item["pk"]["S"].startswith("S#") and item["pk"]["S"].endswith(topic)}
+    return {
+        item["connection_id"]["S"]
+        for item in items
+        if item["pk"]["S"].startswith("S#") and item["pk"]["S"].endswith(topic) and "connection_id" in item
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -21,9 +21,9 @@ from researcher_pro.access.api_keys import ApiKeyService
 from researcher_pro.core.aws import client
 from researcher_pro.core.clock import rfc3339
 from researcher_pro.core.config import get_settings
-from researcher_pro.realtime.connections import MAX_TOPICS, ConnectionRepository
+from researcher_pro.realtime.connections import MAX_TOPICS, Cohort, ConnectionRepository, Joined
 from researcher_pro.realtime.fanout import Fanout
-from researcher_pro.realtime.gateway import ConnectionGateway
+from researcher_pro.realtime.gateway import ConnectionGateway, PostRefused
 from researcher_pro.realtime.messages import MAX_MESSAGE_BYTES
 from researcher_pro.tasks.repository import TaskRepository
 from websockets.sync.client import ClientConnection, connect
@@ -238,6 +238,64 @@ def test_claims_of_many_subscriptions_are_taken_together_and_a_contended_one_is_
     assert owners() == {"many-a": None, "many-b": "other", "many-c": None}
 
 
+def test_a_tasks_cohort_holds_the_subscriptions_in_step_and_each_leaves_it_on_its_own(realtime: Realtime) -> None:
+    repo, research_id = realtime.connections, new_research(realtime)
+    name = f"research:{research_id}"
+    for seq in (1, 2):
+        append(realtime, research_id, seq)
+
+    def up_to(seq: int) -> dict[str, Any]:
+        return realtime.research.logged_up_to("rt-tenant", research_id, seq)
+
+    def members() -> frozenset[str]:
+        cohort = repo.cohort("rt-tenant", name)
+        return frozenset() if cohort is None else cohort.members
+
+    a, b, c, d = (f"cohort-{letter}-{uuid.uuid4().hex[:8]}" for letter in "abcd")
+    for connection_id in (a, b, c, d):
+        repo.connect(connection_id, "rt-tenant", "2026-01-01T00:00:00.000Z", FAR_FUTURE)
+    # Subscriptions whose replays ended at the task's last event, 2, join it together.
+    assert repo.join(a, "rt-tenant", name, 2, FAR_FUTURE, up_to(2)) is Joined.MEMBER
+    assert repo.join(b, "rt-tenant", name, 2, FAR_FUTURE, up_to(2)) is Joined.MEMBER
+    assert repo.join(b, "rt-tenant", name, 2, FAR_FUTURE, up_to(2)) is Joined.REFUSED  # subscribed already
+    assert repo.cohort("rt-tenant", name) == Cohort(delivered=2, members=frozenset({a, b}))
+    assert [s["connection_id"] for s in repo.subscribers("rt-tenant", name)] == sorted([a, b])
+    assert all("delivered" not in s for s in repo.subscribers("rt-tenant", name))  # the cohort's
+    append(realtime, research_id, 3)
+    assert repo.join(c, "rt-tenant", name, 2, FAR_FUTURE, up_to(2)) is Joined.LOGGED_MORE
+    # Event 3 is logged and not claimed yet: a subscription replayed up to 3 cannot join a cohort at 2.
+    assert repo.join(c, "rt-tenant", name, 3, FAR_FUTURE, up_to(3)) is Joined.ALONE
+    assert repo.subscriptions("rt-tenant", [c], name) == [] and repo.get_with_topics(c)[1] == frozenset()
+
+    now = time.time()
+    assert repo.claim_cohort("rt-tenant", name, after=2, seq=3, owner="one", lease_until=now + 5, now=now) == {a, b}
+    assert repo.claim_cohort("rt-tenant", name, after=3, seq=3, owner="two", lease_until=now + 5, now=now) is None
+    # At 3, held or not, the cohort takes in a subscription sent up to 3: the next claim includes it.
+    assert repo.join(c, "rt-tenant", name, 3, FAR_FUTURE, up_to(3)) is Joined.MEMBER
+
+    def holder() -> str | None:
+        cohort = repo.cohort("rt-tenant", name)
+        return None if cohort is None else cohort.busy_owner
+
+    assert not repo.release_cohort("rt-tenant", name, "one", if_holds=up_to(2))  # the task is at 3: still held
+    assert holder() == "one"
+    assert repo.release_cohort("rt-tenant", name, "one", if_holds=up_to(3)) and holder() is None
+
+    # A member that could not be sent a run leaves it with its own `delivered`, only under its holder's lease.
+    repo.leave_cohort("rt-tenant", name, a, owner="one", back_to=3)
+    assert members() == {a, b, c}
+    append(realtime, research_id, 4)
+    assert repo.claim_cohort("rt-tenant", name, after=3, seq=4, owner="one", lease_until=now + 5, now=now) == {a, b, c}
+    repo.leave_cohort("rt-tenant", name, a, owner="one", back_to=3)
+    assert members() == {b, c} and repo.subscriptions("rt-tenant", [a], name)[0]["delivered"] == 3
+    repo.release_cohort("rt-tenant", name, "one")
+    # Dropped, written anew, disconnected: out of it.
+    assert repo.drop("rt-tenant", name, b) and members() == {c}
+    assert repo.subscribe(c, "rt-tenant", name, 4, FAR_FUTURE) and members() == frozenset()
+    assert repo.join(d, "rt-tenant", name, 4, FAR_FUTURE, up_to(4)) is Joined.MEMBER and members() == {d}
+    assert repo.disconnect(d) and members() == frozenset() and repo.subscriptions("rt-tenant", [d], name) == []
+
+
 @contextmanager
 def dynamodb_requests() -> Iterator[list[str]]:
     """The names of the DynamoDB operations this process calls meanwhile."""
@@ -291,6 +349,19 @@ def subscribed_clients(
     return clients
 
 
+def cohort_members(
+    realtime: Realtime, opened: ExitStack, research_id: str, count: int
+) -> list[tuple[ClientConnection, str]]:
+    """`count` WebSocket clients, each subscribed to the research from its start as a first subscribe writes
+    them: in the task's cohort. (socket, connection id)"""
+    clients = [opened.enter_context(open_client(realtime)) for _ in range(count)]
+    for _, connection_id in clients:
+        realtime.fanout.subscribe("rt-tenant", "research", research_id, connection_id, 0, [], FAR_FUTURE, fresh=True)
+    cohort = realtime.connections.cohort("rt-tenant", f"research:{research_id}")
+    assert cohort is not None and cohort.members == {connection_id for _, connection_id in clients}
+    return clients
+
+
 def test_an_event_reaches_many_subscribers_for_a_few_dynamodb_requests_each_event_once_in_order(
     realtime: Realtime,
 ) -> None:
@@ -339,6 +410,115 @@ def test_events_pushed_side_by_side_reach_many_subscribers_in_order_for_a_few_re
     assert len(requests) <= 6 * 12, sorted(requests)
 
 
+def test_an_event_reaches_the_members_of_a_tasks_cohort_for_one_claim_and_one_release(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    with ExitStack() as opened:
+        clients = cohort_members(realtime, opened, research_id, 30)
+        first = append(realtime, research_id, 1)
+        with dynamodb_requests() as requests:
+            realtime.fanout.emitted("rt-tenant", first)
+        # Two subscriber lookups, then one write claims the event for all 30, a read of what the task logged while
+        # they were sent (nothing), and one release.
+        assert sorted(requests) == ["Query", "Query", "Query", "TransactWriteItems", "UpdateItem"], requests
+        append(realtime, research_id, 2)
+        third = append(realtime, research_id, 3)
+        with dynamodb_requests() as requests:
+            realtime.fanout.emitted("rt-tenant", third)
+        # And a read of the log, for the event nobody pushed.
+        assert sorted(requests) == ["Query"] * 4 + ["TransactWriteItems", "UpdateItem"], requests
+        realtime.fanout.emitted("rt-tenant", {**first, "seq": 2})  # a late push of what was sent: nothing
+        for ws, connection_id in clients:
+            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3]
+
+
+def test_events_pushed_side_by_side_reach_a_tasks_cohort_in_order_for_a_few_requests_each(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    with ExitStack() as opened:
+        clients = cohort_members(realtime, opened, research_id, 30)
+        with dynamodb_requests() as requests:
+            pushes = []
+            for seq in range(1, 7):
+                push = threading.Thread(
+                    target=realtime.fanout.emitted, args=("rt-tenant", append(realtime, research_id, seq))
+                )
+                push.start()
+                pushes.append(push)
+            for push in pushes:
+                push.join()
+        for ws, connection_id in clients:
+            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3, 4, 5, 6]
+    assert len(requests) <= 6 * 8, sorted(requests)
+
+
+def test_a_member_that_could_not_be_sent_an_event_leaves_the_cohort_and_gets_it_with_the_next(
+    realtime: Realtime,
+) -> None:
+    research_id = new_research(realtime)
+    refused: list[str] = []
+
+    class RefusesOnePost(ConnectionGateway):
+        def post(self, connection_id: str, data: bytes) -> None:
+            if connection_id == unlucky and not refused:
+                refused.append(connection_id)
+                raise PostRefused(500, "InternalServerError", "the management API failed")
+            super().post(connection_id, data)
+
+    with ExitStack() as opened:
+        clients = cohort_members(realtime, opened, research_id, 3)
+        unlucky = clients[0][1]
+        refusing = Fanout(
+            realtime.connections,
+            RefusesOnePost(realtime.management.endpoint_url),
+            {"research": realtime.research},
+            lease_seconds=5,
+        )
+        refusing.emitted("rt-tenant", append(realtime, research_id, 1))
+        assert refused == [unlucky]
+        cohort = realtime.connections.cohort("rt-tenant", f"research:{research_id}")
+        assert cohort is not None and cohort.delivered == 1 and unlucky not in cohort.members
+        realtime.fanout.emitted("rt-tenant", append(realtime, research_id, 2))
+        for ws, connection_id in clients:
+            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2]
+
+
+def test_a_gone_member_is_taken_out_of_the_cohort_and_the_others_still_get_the_event(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    name = f"research:{research_id}"
+    gone = f"gone-member-{uuid.uuid4().hex[:8]}"  # on record, but not connected: the gateway answers 410
+    realtime.connections.connect(gone, "rt-tenant", "2026-01-01T00:00:00.000Z", FAR_FUTURE)
+    with open_client(realtime) as (ws, connection_id):
+        for member in (gone, connection_id):
+            realtime.fanout.subscribe("rt-tenant", "research", research_id, member, 0, [], FAR_FUTURE, fresh=True)
+        assert realtime.connections.cohort("rt-tenant", name) == Cohort(0, frozenset({gone, connection_id}))
+        event = append(realtime, research_id, 1)
+        realtime.fanout.emitted("rt-tenant", event)
+        assert drain(realtime, ws, connection_id) == [event]
+    assert realtime.connections.cohort("rt-tenant", name) == Cohort(delivered=1, members=frozenset({connection_id}))
+    assert realtime.connections.get_with_topics(gone)[0] is None
+    assert realtime.connections.subscriptions("rt-tenant", [gone], name) == []
+
+
+def test_a_member_that_leaves_the_task_is_sent_nothing_more(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+
+    def members() -> frozenset[str]:
+        cohort = realtime.connections.cohort("rt-tenant", f"research:{research_id}")
+        return frozenset() if cohort is None else cohort.members
+
+    with open_client(realtime) as (ws, connection_id):
+        ws.send(json.dumps({"action": "subscribe", "research_id": research_id}))
+        assert json.loads(ws.recv(timeout=30))["type"] == "subscribed"
+        deadline = time.monotonic() + 30
+        while members() != {connection_id}:  # the acknowledgement goes before the subscription is written
+            assert time.monotonic() < deadline, "the subscription never joined the task's cohort"
+            time.sleep(0.05)
+        ws.send(json.dumps({"action": "unsubscribe", "research_id": research_id}))
+        assert json.loads(ws.recv(timeout=30))["type"] == "unsubscribed"
+        assert members() == frozenset()
+        realtime.fanout.emitted("rt-tenant", append(realtime, research_id, 1))
+        assert drain(realtime, ws, connection_id) == []
+
+
 def test_an_event_committed_while_its_subscribers_are_held_is_sent_by_the_holder(realtime: Realtime) -> None:
     research_id = new_research(realtime)
     committed: list[dict[str, Any]] = []
@@ -378,6 +558,29 @@ def test_a_holder_of_many_subscriptions_sends_what_came_meanwhile_without_a_rele
     assert releases == [True]
 
 
+def test_the_holder_of_a_tasks_cohort_sends_what_came_meanwhile_and_lets_go_once(realtime: Realtime) -> None:
+    research_id = new_research(realtime)
+    committed: list[dict[str, Any]] = []
+    releases: list[bool] = []
+
+    class Releases(ConnectionRepository):
+        def release_cohort(self, *args: Any, **kwargs: Any) -> bool:
+            released = super().release_cohort(*args, **kwargs)
+            releases.append(released)
+            return released
+
+    # The push of the event committed meanwhile is refused: the first push holds the cohort.
+    holder = fanout_that_after_its_first_post(
+        realtime, commit_and_push(realtime, research_id, 2, committed), Releases(realtime.connections._table)
+    )
+    with ExitStack() as opened:
+        clients = cohort_members(realtime, opened, research_id, 10)
+        holder.emitted("rt-tenant", append(realtime, research_id, 1))
+        for ws, connection_id in clients:
+            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2]
+    assert releases == [True]
+
+
 def test_a_subscription_replays_what_it_missed_for_a_few_requests_and_then_follows_live(realtime: Realtime) -> None:
     research_id = new_research(realtime)
     logged = [append(realtime, research_id, seq) for seq in (1, 2, 3)]
@@ -401,10 +604,10 @@ def test_a_subscription_replays_what_it_missed_for_a_few_requests_and_then_follo
         finally:
             events.unregister("before-call.dynamodb", count)
         # The connection, with the topics it follows; the task and what it missed in one read; then, the replay
-        # sent, the subscription written where it ended, with no lease to let go of.
+        # sent, the subscription written where it ended, in the task's cohort, with no lease to let go of.
         assert requests == ["GetItem", "Query", "TransactWriteItems"], requests
-        subscription = realtime.connections.subscriptions("rt-tenant", [connection_id], f"research:{research_id}")[0]
-        assert subscription["delivered"] == 3 and "busy_owner" not in subscription
+        cohort = realtime.connections.cohort("rt-tenant", f"research:{research_id}")
+        assert cohort == Cohort(delivered=3, members=frozenset({connection_id}))
         live = append(realtime, research_id, 4)
         realtime.fanout.emitted("rt-tenant", live)
         assert drain(realtime, ws, connection_id) == [live]

@@ -51,10 +51,12 @@ TASK_STARTS = [*_each("dynamodb:PutItem dynamodb:UpdateItem", DATA), *_each("sqs
 TASK_ENDS = [Call("dynamodb:TransactWriteItems", DATA, ("Update", "Put"))]
 # tasks: TaskRepository.delete, every item of the task's partition.
 TASK_DELETES = _each("dynamodb:Query dynamodb:DeleteItem", DATA)
-# realtime: the fan-out (subscribers, claims and releases, a claim given back, refused claims read again, a gone
-# connection deleted, the task's log for what a subscriber missed) and its posts.
+# realtime: the fan-out (subscribers, claims and releases, a claim given back, refused claims read again, the
+# task's cohort claimed, read again and let go, a gone connection deleted, the task's log for what a subscriber
+# missed) and its posts.
 FANOUT = [
-    *_each("dynamodb:Query dynamodb:BatchGetItem dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
+    *_each("dynamodb:Query dynamodb:GetItem dynamodb:BatchGetItem", CONNECTIONS),
+    *_each("dynamodb:UpdateItem dynamodb:DeleteItem", CONNECTIONS),
     Call("dynamodb:TransactWriteItems", CONNECTIONS, ("Update",)),  # claims and releases, many at once
     Call("dynamodb:TransactWriteItems", DATA, ("ConditionCheck",)),  # a release: the task logged nothing more
     *_each("dynamodb:Query", DATA),
@@ -233,7 +235,8 @@ CALLS: dict[str, list[Call]] = {
         *_each("dynamodb:PutItem", CONNECTIONS),
     ],
     "WsDisconnectFunction": [
-        *_each("dynamodb:DeleteItem", CONNECTIONS),  # the connection, then its subscriptions
+        # The connection, then its subscriptions (each out of its task's cohort first).
+        *_each("dynamodb:DeleteItem dynamodb:UpdateItem", CONNECTIONS),
     ],
     "WsDefaultFunction": [
         *_each("dynamodb:GetItem", CONNECTIONS),  # the connection, with the topics it follows
@@ -250,7 +253,7 @@ CALLS: dict[str, list[Call]] = {
     "ConnectionSweeperFunction": [
         *_each("dynamodb:Query", f"{CONNECTIONS}/index/gsi2"),  # what has expired
         *_each("apigatewaymanagementapi:DeleteConnection", "WebSocketApi"),
-        *_each("dynamodb:DeleteItem", CONNECTIONS),
+        *_each("dynamodb:DeleteItem dynamodb:UpdateItem", CONNECTIONS),  # as $disconnect
     ],
 }
 

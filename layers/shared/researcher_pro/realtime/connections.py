@@ -13,14 +13,33 @@ that a push finds a topic's subscribers in one consistent read. An index would a
 subscription written just before an event could miss it: if that was the task's last event, for good. A task
 subscription carries `delivered`, the seq of the last event sent to it; `claim_many` moves it forward under a
 short lease, many subscriptions at once (see realtime/fanout.py for why).
+
+A task's partition also holds its cohort (`sk = #COHORT`, before any connection id): the subscriptions that are
+in step, as one item. It lists them (`members`, a string set) with the `delivered` and the lease they share, so
+that an event is claimed for all of them with one single-item write, and let go with another, however many
+follow the task. A subscription joins it when it is first written, at the end of its replay, if the cohort is
+there too; a member's own item has no `delivered` then. A member leaves it when a send to it fails (with its own
+`delivered` again), and when it is dropped or written anew.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
-from researcher_pro.core.aws import WriteContention, applied, client, failed_conditions, from_item, to_attr, to_item
+from researcher_pro.core.aws import (
+    WriteContention,
+    applied,
+    client,
+    conditional,
+    failed_conditions,
+    from_item,
+    to_attr,
+    to_item,
+)
+from researcher_pro.realtime.messages import ALL
 
 EXPIRY_PARTITION = "EXPIRES"
 TRANSACTION_ITEMS = 100  # DynamoDB's limits
@@ -28,6 +47,33 @@ BATCH_READ_ITEMS = 100
 CONNECTION_SK = "CONN"
 # Topics one connection may follow: the connection item lists them, and an item holds at most 400 KB.
 MAX_TOPICS = 1000
+COHORT_SK = "#COHORT"  # '#' sorts before every character of a connection id
+# Members of one cohort: their ids are in one item (up to 400 KB); more subscriptions are kept on their own.
+MAX_COHORT_MEMBERS = 5000
+# API Gateway closes a WebSocket connection after 2 hours at most: a cohort outlives every member it has.
+CONNECTION_LIFETIME_SECONDS = 2 * 3600
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """A task's subscriptions that are in step: sent up to `delivered`, under one lease."""
+
+    delivered: int
+    members: frozenset[str]
+    busy_owner: str | None = None
+    busy_until: float = 0.0
+
+    def leased_to_another(self, owner: str, now: float) -> bool:
+        return self.busy_owner not in (None, owner) and self.busy_until >= now
+
+
+class Joined(Enum):
+    """How a first subscription to a task that tried to join the task's cohort was written."""
+
+    MEMBER = "member"  # written, and in the cohort
+    ALONE = "alone"  # nothing written: the cohort is not where the subscription starts (write it on its own)
+    REFUSED = "refused"  # nothing written: the connection is gone, or it has subscribed to the topic before
+    LOGGED_MORE = "logged more"  # nothing written: the check of another item did not hold
 
 
 def _pk(connection_id: str) -> str:
@@ -44,6 +90,19 @@ def _topic_pk(tenant: str, topic: str) -> str:
 
 def _subscription_key(tenant: str, topic: str, connection_id: str) -> dict[str, Any]:
     return to_item({"pk": _topic_pk(tenant, topic), "sk": connection_id})
+
+
+def _cohort_key(tenant: str, topic: str) -> dict[str, Any]:
+    return to_item({"pk": _topic_pk(tenant, topic), "sk": COHORT_SK})
+
+
+def _cohort(item: dict[str, Any]) -> Cohort:
+    return Cohort(
+        delivered=int(item.get("delivered") or 0),
+        members=frozenset(item.get("members", ())),
+        busy_owner=item.get("busy_owner"),
+        busy_until=float(item.get("busy_until") or 0),
+    )
 
 
 def _expiry_sk(expires_at: int, connection_id: str) -> str:
@@ -132,7 +191,8 @@ class ConnectionRepository:
         topics that are not one task's log (`all`). With `lease` (owner, until) it is written leased to that
         owner, as a claim up to `delivered` leaves it; with `if_holds`, a ConditionCheck of another item, only
         while that holds: None when it did not (nothing is written then). `only_new`: only if the connection has
-        never subscribed to the topic (nor left it); False when it has (nothing is written then)."""
+        never subscribed to the topic (nor left it); False when it has (nothing is written then). A task
+        subscription written anew leaves the task's cohort in the same write, or it would be sent twice."""
         item: dict[str, Any] = {
             "pk": _topic_pk(tenant, topic),
             "sk": connection_id,
@@ -143,8 +203,67 @@ class ConnectionRepository:
         }
         if lease is not None:
             item["busy_owner"], item["busy_until"] = lease
+        leave = [] if only_new or delivered is None else [self._leave_cohort(tenant, topic, connection_id)]
+        failed = failed_conditions(
+            self._db,
+            [
+                self._add_topic(connection_id, tenant, topic, only_new),
+                {"Put": {"TableName": self._table, "Item": to_item(item)}},
+                *leave,
+                *([if_holds] if if_holds else []),
+            ],
+        )
+        if 0 in failed:
+            return False
+        return None if failed else True
+
+    def join(
+        self, connection_id: str, tenant: str, topic: str, delivered: int, expires_at: int, if_holds: dict[str, Any]
+    ) -> Joined:
+        """Write a connection's first subscription to a task as a member of the task's cohort, sent up to
+        `delivered` with it: only while the cohort is at `delivered` too (or has no members, and nobody holds
+        it), it has room, the connection has never subscribed to the topic, and `if_holds` (a ConditionCheck of
+        another item) holds. The cohort is made when there is none."""
+        now = int(time.time())
+        cohort = {
+            "Update": {
+                "TableName": self._table,
+                "Key": _cohort_key(tenant, topic),
+                "UpdateExpression": "ADD members :member SET delivered = :delivered, #ttl = :ttl",
+                "ConditionExpression": "attribute_not_exists(pk) OR ((delivered = :delivered OR "
+                "(attribute_not_exists(members) AND (attribute_not_exists(busy_until) OR busy_until < :now))) "
+                "AND (attribute_not_exists(members) OR size(members) < :most))",
+                "ExpressionAttributeNames": {"#ttl": "ttl"},
+                "ExpressionAttributeValues": {
+                    ":member": {"SS": [connection_id]},
+                    ":delivered": to_attr(delivered),
+                    ":ttl": to_attr(now + CONNECTION_LIFETIME_SECONDS),
+                    ":now": to_attr(now),
+                    ":most": to_attr(MAX_COHORT_MEMBERS),
+                },
+            }
+        }
+        item = {"pk": _topic_pk(tenant, topic), "sk": connection_id, "connection_id": connection_id, "topic": topic}
+        failed = failed_conditions(
+            self._db,
+            [
+                self._add_topic(connection_id, tenant, topic, only_new=True),
+                {"Put": {"TableName": self._table, "Item": to_item({**item, "ttl": expires_at})}},
+                cohort,
+                if_holds,
+            ],
+        )
+        if 0 in failed:
+            return Joined.REFUSED
+        if 3 in failed:
+            return Joined.LOGGED_MORE
+        return Joined.ALONE if failed else Joined.MEMBER
+
+    def _add_topic(self, connection_id: str, tenant: str, topic: str, only_new: bool) -> dict[str, Any]:
+        """The connection's part of a subscribe: the topic added to its list, while it is the tenant's and
+        open (and, `only_new`, has never had the topic)."""
         condition = "attribute_exists(pk) AND tenant = :t AND #ttl > :now"
-        connection = {
+        return {
             "Update": {
                 "TableName": self._table,
                 "Key": _connection_key(connection_id),
@@ -159,11 +278,22 @@ class ConnectionRepository:
                 },
             }
         }
-        put = {"Put": {"TableName": self._table, "Item": to_item(item)}}
-        failed = failed_conditions(self._db, [connection, put, *([if_holds] if if_holds else [])])
-        if 0 in failed:
-            return False
-        return None if failed else True
+
+    def _leave_cohort(self, tenant: str, topic: str, connection_id: str) -> dict[str, Any]:
+        """A connection out of the task's cohort's members, if it is one. Unconditional, so that it can go
+        into any transaction: it writes a cohort with no members where there was none (one that expires)."""
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _cohort_key(tenant, topic),
+                "UpdateExpression": "DELETE members :member SET #ttl = if_not_exists(#ttl, :ttl)",
+                "ExpressionAttributeNames": {"#ttl": "ttl"},
+                "ExpressionAttributeValues": {
+                    ":member": {"SS": [connection_id]},
+                    ":ttl": to_attr(int(time.time()) + CONNECTION_LIFETIME_SECONDS),
+                },
+            }
+        }
 
     def unsubscribe(self, connection_id: str, tenant: str, topic: str) -> bool:
         """Leave a topic: True when the connection was subscribed to it. The topic stays in the connection's list,
@@ -180,14 +310,34 @@ class ConnectionRepository:
         return self.drop(tenant, topic, connection_id) and marked
 
     def drop(self, tenant: str, topic: str, connection_id: str) -> bool:
-        """Delete one subscription: whether there was one."""
+        """Delete one subscription: whether there was one. A member of the task's cohort leaves it first, so no
+        push finds it there once its item is gone."""
+        if topic != ALL:  # `all` has no cohort
+            applied(
+                lambda: self._db.update_item(
+                    TableName=self._table,
+                    Key=_cohort_key(tenant, topic),
+                    UpdateExpression="DELETE members :member",
+                    ConditionExpression="contains(members, :id)",
+                    ExpressionAttributeValues={":member": {"SS": [connection_id]}, ":id": {"S": connection_id}},
+                )
+            )
         reply = self._db.delete_item(
             TableName=self._table, Key=_subscription_key(tenant, topic, connection_id), ReturnValues="ALL_OLD"
         )
         return "Attributes" in reply
 
     def subscribers(self, tenant: str, topic: str) -> list[dict[str, Any]]:
-        """The tenant's subscriptions to `topic`, each with its connection id and `delivered`."""
+        """The tenant's subscriptions to `topic`, each with its connection id and `delivered` (none for `all`, nor
+        for a member of the task's cohort)."""
+        return self._partition(tenant, topic, members=True)[0]
+
+    def followers(self, tenant: str, topic: str) -> tuple[list[dict[str, Any]], Cohort | None]:
+        """What a push to a task reads, in one consistent read: its subscriptions that are not in its cohort (as
+        `subscribers`), and the cohort, which lists the others."""
+        return self._partition(tenant, topic, members=False)
+
+    def _partition(self, tenant: str, topic: str, *, members: bool) -> tuple[list[dict[str, Any]], Cohort | None]:
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         while True:
@@ -196,10 +346,12 @@ class ConnectionRepository:
                 "KeyConditionExpression": "pk = :p",
                 "ExpressionAttributeValues": {":p": {"S": _topic_pk(tenant, topic)}},
                 # Only what a push needs: every event of a followed task reads them all.
-                "ProjectionExpression": "connection_id, delivered, #ttl",
+                "ProjectionExpression": "sk, connection_id, delivered, members, busy_owner, busy_until, #ttl",
                 "ExpressionAttributeNames": {"#ttl": "ttl"},
                 "ConsistentRead": True,
             }
+            if not members:  # a member's item has no `delivered` (the cohort, which lists it, has)
+                params["FilterExpression"] = "attribute_exists(delivered)"
             if start:
                 params["ExclusiveStartKey"] = start
             reply = self._db.query(**params)
@@ -207,7 +359,9 @@ class ConnectionRepository:
             start = reply.get("LastEvaluatedKey")
             if not start:
                 now = time.time()
-                return [i for i in items if i.get("ttl", 0) > now]
+                live = [i for i in items if i.get("ttl", 0) > now]
+                cohorts = [_cohort(i) for i in live if i.pop("sk") == COHORT_SK]
+                return [i for i in live if "connection_id" in i], (cohorts[0] if cohorts else None)
 
     def subscriptions(self, tenant: str, connection_ids: list[str], topic: str) -> list[dict[str, Any]]:
         """The subscriptions of these connections to `topic` as they are now (missing ones left out), in one
@@ -301,6 +455,76 @@ class ConnectionRepository:
             {":back": to_attr(back_to), ":seq": to_attr(seq), ":owner": to_attr(owner)},
         )
         return applied(lambda: self._db.update_item(**update["Update"]))
+
+    def claim_cohort(
+        self, tenant: str, topic: str, *, after: int, seq: int, owner: str, lease_until: float, now: float
+    ) -> frozenset[str] | None:
+        """Take the right to send the events after `after` up to `seq` to the task cohort's members, as
+        `claim_many` does for subscriptions on their own: the members then, or None when the cohort is not at
+        `after`, has none, or another holds it."""
+        reply = conditional(
+            lambda: self._db.update_item(
+                TableName=self._table,
+                Key=_cohort_key(tenant, topic),
+                UpdateExpression="SET delivered = :seq, busy_owner = :owner, busy_until = :lease",
+                ConditionExpression="delivered = :after AND attribute_exists(members) "
+                "AND (attribute_not_exists(busy_until) OR busy_until < :now OR busy_owner = :owner)",
+                ExpressionAttributeValues={
+                    ":seq": to_attr(seq),
+                    ":after": to_attr(after),
+                    ":owner": to_attr(owner),
+                    ":lease": to_attr(lease_until),
+                    ":now": to_attr(now),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        )
+        return None if reply is None else _cohort(from_item(reply["Attributes"])).members
+
+    def cohort(self, tenant: str, topic: str) -> Cohort | None:
+        """The task's cohort as it is now, or None."""
+        reply = self._db.get_item(TableName=self._table, Key=_cohort_key(tenant, topic), ConsistentRead=True)
+        return _cohort(from_item(reply["Item"])) if "Item" in reply else None
+
+    def release_cohort(self, tenant: str, topic: str, owner: str, *, if_holds: dict[str, Any] | None = None) -> bool:
+        """Let go of our lease on the task's cohort (one no longer ours is left alone), only while `if_holds`
+        holds if given: False when it did not (the lease is still held)."""
+        release = {
+            "Update": {
+                "TableName": self._table,
+                "Key": _cohort_key(tenant, topic),
+                "UpdateExpression": "REMOVE busy_owner, busy_until",
+                "ConditionExpression": _OWNED,
+                "ExpressionAttributeValues": {":owner": to_attr(owner)},
+            }
+        }
+        if if_holds is None:
+            applied(lambda: self._db.update_item(**release["Update"]))
+            return True
+        return 1 not in failed_conditions(self._db, [release, if_holds])
+
+    def leave_cohort(self, tenant: str, topic: str, connection_id: str, *, owner: str, back_to: int) -> None:
+        """A member that could not be sent all of our run, on its own again, sent up to `back_to`: it is sent the
+        rest after the next event the task commits. Only while we hold the cohort, and the member's item is
+        still one (not written anew, nor dropped, meanwhile)."""
+        leave = {
+            "Update": {
+                "TableName": self._table,
+                "Key": _cohort_key(tenant, topic),
+                "UpdateExpression": "DELETE members :member",
+                "ConditionExpression": _OWNED,
+                "ExpressionAttributeValues": {":member": {"SS": [connection_id]}, ":owner": to_attr(owner)},
+            }
+        }
+        alone = self._update_item(
+            tenant,
+            connection_id,
+            topic,
+            "SET delivered = :back",
+            "attribute_exists(pk) AND attribute_not_exists(delivered)",
+            {":back": to_attr(back_to)},
+        )
+        failed_conditions(self._db, [leave, alone])
 
     def _claim(
         self,

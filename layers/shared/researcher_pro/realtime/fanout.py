@@ -44,6 +44,17 @@ client follows the task or hundreds, and so do events committed while another pu
 claims a transaction could not take are read again in one batch: those another pump holds are left to
 it, those that moved on are pumped on from where they are, and the gone or unsubscribed are dropped.
 
+Most subscriptions are in step, and those are kept together in the task's cohort (realtime/connections.py):
+one item with the `delivered` and the lease they share and the list of them, claimed and let go as one
+subscription is, with one write each however many follow the task; the claim says who is in it. A first
+subscription joins it where its replay ended, in the transaction that writes it, and only if the cohort is
+at that same event (or empty and free): then every event after it comes through the cohort, and none before
+it (the replay sent those). A subscription that cannot join (the cohort is a claim behind) is written on its
+own, as above. A member a send fails for leaves the cohort under the holder's lease, with its own `delivered`
+at the last event it was sent, and is caught up on its own from the next event; a member that is written
+anew, dropped or disconnected leaves it in that same write, or before its item goes, so it is never sent an
+event twice. The argument above holds for the cohort as for one subscription.
+
 Events that belong to no task, and `all` subscriptions (seq is per task, so there is nothing to
 resume), are pushed live at most once per connection: a connection that also follows the event's
 task gets it only through that subscription.
@@ -63,7 +74,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.core import metric_names
 from researcher_pro.core.observability import add_metric, logger
-from researcher_pro.realtime.connections import ConnectionRepository
+from researcher_pro.realtime.connections import Cohort, ConnectionRepository, Joined
 from researcher_pro.realtime.gateway import POSTS_AT_ONCE, ConnectionGateway, ConnectionGone
 from researcher_pro.realtime.messages import ALL, encode, task_of, topic
 from researcher_pro.tasks.repository import TaskRepository
@@ -71,6 +82,7 @@ from researcher_pro.tasks.repository import TaskRepository
 LOG_PAGE = 100
 MAX_ROUNDS = 50  # bounds one pump; whatever is left is picked up by the next event's pump
 EVENTS_PER_CLAIM = 20  # events a pump claims with one write (a replay's, or a subscription behind)
+COHORT_PUMPS_AT_ONCE = 4  # tasks' cohorts pumped side by side by one container (steps that commit together)
 
 
 class Sent(Enum):
@@ -93,7 +105,7 @@ class Fanout:
         self._logs = logs
         self._lease = lease_seconds
         self._workers = workers
-        self._pool: ThreadPoolExecutor | None = None
+        self._pools: dict[bool, ThreadPoolExecutor] = {}
         self._pool_lock = threading.Lock()
 
     # --- EventSink -------------------------------------------------------------------------------
@@ -105,15 +117,16 @@ class Fanout:
         # for the other: `all` is pushed at most once, in no particular order with the task's own pushes.
         everything = pool.submit(self._connections.subscribers, tenant, ALL)
         followers: list[dict[str, Any]] = []
+        cohort: Cohort | None = None
         if task is not None:
-            followers = self._connections.subscribers(tenant, topic(*task))
-        covered = {sub["connection_id"] for sub in followers}
+            followers, cohort = self._connections.followers(tenant, topic(*task))
+        covered = {sub["connection_id"] for sub in followers} | (cohort.members if cohort else frozenset())
         sends = []
         if task is None or not (isinstance(seq, int) and task[0] in self._logs):
-            sends = [pool.submit(self.send, sub["connection_id"], event) for sub in followers]
-            followers = []
-        if task is not None and followers:
-            self._deliver(tenant, task[0], task[1], followers, event)
+            sends = [pool.submit(self.send, connection_id, event) for connection_id in sorted(covered)]
+            followers, cohort = [], None
+        if task is not None and (followers or cohort):
+            self._deliver(tenant, task[0], task[1], followers, cohort, event)
         for sub in everything.result():
             if sub["connection_id"] not in covered:
                 covered.add(sub["connection_id"])
@@ -122,12 +135,25 @@ class Fanout:
             sent.result()
 
     def _deliver(
-        self, tenant: str, kind: str, task_id: str, followers: list[dict[str, Any]], event: dict[str, Any]
+        self,
+        tenant: str,
+        kind: str,
+        task_id: str,
+        followers: list[dict[str, Any]],
+        cohort: Cohort | None,
+        event: dict[str, Any],
     ) -> None:
-        """`event` to every subscription of its task. The subscriptions are grouped by the last event sent to
-        them, and each group is pumped together: the subscriptions whose last event is the one before are sent
-        `event` itself, any other group what the log holds after its last event."""
+        """`event` to every subscription of its task. The cohort's members are pumped together, and the other
+        subscriptions grouped by the last event sent to them, each group together: those whose last event is
+        the one before are sent `event` itself, the others what the log holds after their last event."""
         seq = int(event["seq"])
+        members = None
+        if cohort is not None and cohort.members and cohort.delivered < seq:
+            # Side by side with the subscriptions on their own, on a pool of its own: the other is for posts.
+            known = [event] if cohort.delivered == seq - 1 else None
+            members = self._executor(pumps=True).submit(
+                self._pump_cohort, tenant, kind, task_id, cohort.delivered, known
+            )
         groups: dict[int, list[str]] = {}
         for sub in followers:
             delivered = sub.get("delivered")
@@ -138,6 +164,8 @@ class Fanout:
             self._pump(tenant, kind, task_id, groups.pop(seq - 1), seq - 1, [event])
         for delivered, connection_ids in sorted(groups.items()):
             self._pump(tenant, kind, task_id, connection_ids, delivered, None)
+        if members is not None:
+            members.result()
 
     # --- for subscribe ---------------------------------------------------------------------------
     def subscribe(
@@ -167,15 +195,24 @@ class Fanout:
                 return
             start, missed = (start if sent_up_to is None else sent_up_to), []
         last = int(missed[-1]["seq"]) if missed else start
-        subscribed = self._connections.subscribe(
-            connection_id,
-            tenant,
-            name,
-            last,
-            expires_at,
-            lease=(owner, time.time() + self._lease) if missed else None,
-            if_holds=self._logs[kind].logged_up_to(tenant, task_id, last),
-            only_new=fresh,
+        logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, last)
+        # A fresh subscription joins the task's cohort if it can; where the cohort is elsewhere, it is on its own.
+        joined = self._connections.join(connection_id, tenant, name, last, expires_at, logged_up_to) if fresh else None
+        if joined is Joined.MEMBER or joined is Joined.REFUSED:
+            return
+        subscribed = (
+            None
+            if joined is Joined.LOGGED_MORE
+            else self._connections.subscribe(
+                connection_id,
+                tenant,
+                name,
+                last,
+                expires_at,
+                lease=(owner, time.time() + self._lease) if missed else None,
+                if_holds=logged_up_to,
+                only_new=fresh,
+            )
         )
         if subscribed is None:  # the task logged more meanwhile
             if self._connections.subscribe(connection_id, tenant, name, start, expires_at, only_new=fresh):
@@ -262,6 +299,59 @@ class Fanout:
         if holding and group:
             self._connections.release_many(tenant, group, name, owner)
 
+    def _pump_cohort(
+        self,
+        tenant: str,
+        kind: str,
+        task_id: str,
+        delivered: int,
+        known: list[dict[str, Any]] | None,
+        rounds: int = MAX_ROUNDS,
+    ) -> None:
+        """`_pump` for the task's cohort: the members, every one of them sent up to `delivered`, are sent the
+        events after it a run at a time, each run claimed for all of them with one write to the cohort (which
+        says who the members are as it is claimed), and the cohort is let go with one write."""
+        name, owner = topic(kind, task_id), uuid.uuid4().hex
+        log = self._logs[kind]
+        pending = known if known is not None else log.events(tenant, task_id, delivered, LOG_PAGE)
+        holding = False
+        for _ in range(rounds):
+            if not pending:
+                break
+            run, pending = pending[:EVENTS_PER_CLAIM], pending[EVENTS_PER_CLAIM:]
+            last, now = int(run[-1]["seq"]), time.time()
+            members = self._connections.claim_cohort(
+                tenant, name, after=delivered, seq=last, owner=owner, lease_until=now + self._lease, now=now
+            )
+            if members is None:
+                # As `_settle`: gone, or held by another pump (which reads the log after it lets go), is left
+                # alone; moved on since it was read, it is pumped on from where it is.
+                cohort = self._connections.cohort(tenant, name)
+                if cohort is None or not cohort.members or cohort.leased_to_another(owner, now):
+                    return
+                delivered, pending = cohort.delivered, log.events(tenant, task_id, cohort.delivered, LOG_PAGE)
+                continue
+            holding = True
+            ordered = sorted(members)
+            outcomes = list(self._executor().map(self._send_run, ordered, [run] * len(ordered)))
+            for connection_id, (outcome, sent_up_to) in zip(ordered, outcomes, strict=True):
+                if outcome is Sent.FAILED:
+                    back_to = delivered if sent_up_to is None else sent_up_to
+                    self._connections.leave_cohort(tenant, name, connection_id, owner=owner, back_to=back_to)
+                elif outcome is Sent.GONE:
+                    self._connections.drop(tenant, name, connection_id)
+            delivered = last
+            if not pending:
+                # As `_pump`: let go only if the task logged nothing after `delivered`, reading the log first.
+                pending = log.events(tenant, task_id, delivered, LOG_PAGE)
+                if not pending:
+                    logged_up_to = log.logged_up_to(tenant, task_id, delivered)
+                    if self._connections.release_cohort(tenant, name, owner, if_holds=logged_up_to):
+                        return
+                    pending = log.events(tenant, task_id, delivered, LOG_PAGE)
+        if holding:
+            self._connections.release_cohort(tenant, name, owner)
+
     def _still_held(
         self,
         tenant: str,
@@ -313,8 +403,10 @@ class Fanout:
             sent_up_to = int(event["seq"])
         return Sent.OK, sent_up_to
 
-    def _executor(self) -> ThreadPoolExecutor:
+    def _executor(self, *, pumps: bool = False) -> ThreadPoolExecutor:
+        """The pool for posts, or (`pumps`) the one for pumps of task cohorts, which post on the other."""
         with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="fanout")
-            return self._pool
+            if pumps not in self._pools:
+                workers, name = (COHORT_PUMPS_AT_ONCE, "fanout-cohort") if pumps else (self._workers, "fanout")
+                self._pools[pumps] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+            return self._pools[pumps]
