@@ -36,6 +36,14 @@ class Script:
     faults: deque[Fault] = field(default_factory=deque)
     down: bool = False
     delay: float = 0.0
+    # Answers wait while this is clear: a caller holds the requests coming in (a run at its first provider call)
+    # until it opens it.
+    opened: threading.Event = field(default_factory=lambda: _set(threading.Event()))
+
+
+def _set(event: threading.Event) -> threading.Event:
+    event.set()
+    return event
 
 
 class FakeServer(ABC):
@@ -113,7 +121,8 @@ class FakeServer(ABC):
         with self._lock:
             self.requests.append(entry)
             fault = self.script.faults.popleft() if self.script.faults else None
-            down, delay = self.script.down, self.script.delay
+            down, delay, opened = self.script.down, self.script.delay, self.script.opened
+        opened.wait()
         if delay:
             time.sleep(delay)
         if down:
