@@ -325,10 +325,11 @@ class Fanout:
             )
             if members is None:
                 # As `_settle`: gone, or held by another pump (which reads the log after it lets go), is left
-                # alone; moved on since it was read, it is pumped on from where it is.
+                # alone (and let go, if we held it: a subscription that joins it later must not find it held);
+                # moved on since it was read, it is pumped on from where it is.
                 cohort = self._connections.cohort(tenant, name)
                 if cohort is None or not cohort.members or cohort.leased_to_another(owner, now):
-                    return
+                    break
                 delivered, pending = cohort.delivered, log.events(tenant, task_id, cohort.delivered, LOG_PAGE)
                 continue
             holding = True
