@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from researcher_pro.access.api_key_repository import ApiKeyRepository
 from researcher_pro.access.api_keys import ApiKeyService
-from researcher_pro.core.aws import client
+from researcher_pro.core.aws import WriteContention, client
 from researcher_pro.core.clock import rfc3339
 from researcher_pro.core.config import get_settings
 from researcher_pro.realtime.connections import MAX_TOPICS, Cohort, ConnectionRepository, Joined
@@ -448,6 +448,56 @@ def test_events_pushed_side_by_side_reach_a_tasks_cohort_in_order_for_a_few_requ
         for ws, connection_id in clients:
             assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3, 4, 5, 6]
     assert len(requests) <= 6 * 8, sorted(requests)
+
+
+def test_a_cohort_whose_posts_outlast_its_lease_is_held_on_and_each_member_gets_every_event_in_order(
+    realtime: Realtime,
+) -> None:
+    research_id = new_research(realtime)
+
+    class SlowPosts(ConnectionGateway):
+        def post(self, connection_id: str, data: bytes) -> None:
+            time.sleep(0.4)
+            super().post(connection_id, data)
+
+    gateway = SlowPosts(realtime.management.endpoint_url)
+    slow = Fanout(realtime.connections, gateway, {"research": realtime.research}, lease_seconds=1.0, workers=8)
+
+    def commit_and_push_later() -> None:
+        time.sleep(1.2)  # once the first push's lease would have run out, while it still posts
+        realtime.fanout.emitted("rt-tenant", append(realtime, research_id, 2))
+
+    with ExitStack() as opened:
+        clients = cohort_members(realtime, opened, research_id, 32)
+        later = threading.Thread(target=commit_and_push_later)
+        later.start()
+        # 32 posts, 8 at a time, 0.4 s each: about 1.6 s, longer than the 1 s lease it claims the event with.
+        slow.emitted("rt-tenant", append(realtime, research_id, 1))
+        later.join()
+        for ws, connection_id in clients:
+            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2]
+
+
+def test_a_subscription_that_cannot_join_a_contended_cohort_is_written_on_its_own_and_follows_live(
+    realtime: Realtime,
+) -> None:
+    research_id = new_research(realtime)
+    logged = append(realtime, research_id, 1)
+
+    class Contended(ConnectionRepository):
+        def join(self, *args: Any, **kwargs: Any) -> Joined:
+            raise WriteContention("DynamoDB refused a write 8 times: TransactionConflict")
+
+    contended = Fanout(
+        Contended(realtime.connections._table), realtime.management, {"research": realtime.research}, lease_seconds=5
+    )
+    with open_client(realtime) as (ws, connection_id):
+        contended.subscribe("rt-tenant", "research", research_id, connection_id, 0, [logged], FAR_FUTURE, fresh=True)
+        (subscription,) = realtime.connections.subscriptions("rt-tenant", [connection_id], f"research:{research_id}")
+        assert subscription["delivered"] == 1
+        live = append(realtime, research_id, 2)
+        realtime.fanout.emitted("rt-tenant", live)
+        assert drain(realtime, ws, connection_id) == [logged, live]
 
 
 def test_a_member_that_could_not_be_sent_an_event_leaves_the_cohort_and_gets_it_with_the_next(

@@ -48,8 +48,9 @@ CONNECTION_SK = "CONN"
 # Topics one connection may follow: the connection item lists them, and an item holds at most 400 KB.
 MAX_TOPICS = 1000
 COHORT_SK = "#COHORT"  # '#' sorts before every character of a connection id
-# Members of one cohort: their ids are in one item (up to 400 KB); more subscriptions are kept on their own.
-MAX_COHORT_MEMBERS = 5000
+# Members of one cohort. A write to an item is billed by its size, and every claim, release and join writes
+# the list of them: past this, subscriptions are kept on their own.
+MAX_COHORT_MEMBERS = 1000
 # API Gateway closes a WebSocket connection after 2 hours at most: a cohort outlives every member it has.
 CONNECTION_LIFETIME_SECONDS = 2 * 3600
 
@@ -310,18 +311,26 @@ class ConnectionRepository:
         return self.drop(tenant, topic, connection_id) and marked
 
     def drop(self, tenant: str, topic: str, connection_id: str) -> bool:
-        """Delete one subscription: whether there was one. A member of the task's cohort leaves it first, so no
-        push finds it there once its item is gone."""
+        """Delete one subscription: whether there was one. A member of the task's cohort (its item has no
+        `delivered`) leaves it first, so no push finds it there once its item is gone; the cohort, a larger item,
+        is written only then."""
         if topic != ALL:  # `all` has no cohort
-            applied(
-                lambda: self._db.update_item(
-                    TableName=self._table,
-                    Key=_cohort_key(tenant, topic),
-                    UpdateExpression="DELETE members :member",
-                    ConditionExpression="contains(members, :id)",
-                    ExpressionAttributeValues={":member": {"SS": [connection_id]}, ":id": {"S": connection_id}},
-                )
+            reply = self._db.get_item(
+                TableName=self._table,
+                Key=_subscription_key(tenant, topic, connection_id),
+                ProjectionExpression="delivered",
+                ConsistentRead=True,
             )
+            if "Item" in reply and "delivered" not in reply["Item"]:
+                applied(
+                    lambda: self._db.update_item(
+                        TableName=self._table,
+                        Key=_cohort_key(tenant, topic),
+                        UpdateExpression="DELETE members :member",
+                        ConditionExpression="contains(members, :id)",
+                        ExpressionAttributeValues={":member": {"SS": [connection_id]}, ":id": {"S": connection_id}},
+                    )
+                )
         reply = self._db.delete_item(
             TableName=self._table, Key=_subscription_key(tenant, topic, connection_id), ReturnValues="ALL_OLD"
         )
@@ -333,7 +342,7 @@ class ConnectionRepository:
         return self._partition(tenant, topic, members=True)[0]
 
     def followers(self, tenant: str, topic: str) -> tuple[list[dict[str, Any]], Cohort | None]:
-        """What a push to a task reads, in one consistent read: its subscriptions that are not in its cohort (as
+        """What a push to a task needs, in one consistent read: its subscriptions that are not in its cohort (as
         `subscribers`), and the cohort, which lists the others."""
         return self._partition(tenant, topic, members=False)
 
@@ -350,7 +359,9 @@ class ConnectionRepository:
                 "ExpressionAttributeNames": {"#ttl": "ttl"},
                 "ConsistentRead": True,
             }
-            if not members:  # a member's item has no `delivered` (the cohort, which lists it, has)
+            if (
+                not members
+            ):  # read but not returned: a member's item has no `delivered` (the cohort, which lists it, has)
                 params["FilterExpression"] = "attribute_exists(delivered)"
             if start:
                 params["ExclusiveStartKey"] = start
@@ -502,6 +513,18 @@ class ConnectionRepository:
             applied(lambda: self._db.update_item(**release["Update"]))
             return True
         return 1 not in failed_conditions(self._db, [release, if_holds])
+
+    def renew_cohort(self, tenant: str, topic: str, owner: str, lease_until: float) -> bool:
+        """Hold our lease on the task's cohort longer: False when it is no longer ours."""
+        return applied(
+            lambda: self._db.update_item(
+                TableName=self._table,
+                Key=_cohort_key(tenant, topic),
+                UpdateExpression="SET busy_until = :lease",
+                ConditionExpression=_OWNED,
+                ExpressionAttributeValues={":owner": to_attr(owner), ":lease": to_attr(lease_until)},
+            )
+        )
 
     def leave_cohort(self, tenant: str, topic: str, connection_id: str, *, owner: str, back_to: int) -> None:
         """A member that could not be sent all of our run, on its own again, sent up to `back_to`: it is sent the

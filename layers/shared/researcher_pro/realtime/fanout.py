@@ -53,7 +53,10 @@ it (the replay sent those). A subscription that cannot join (the cohort is a cla
 own, as above. A member a send fails for leaves the cohort under the holder's lease, with its own `delivered`
 at the last event it was sent, and is caught up on its own from the next event; a member that is written
 anew, dropped or disconnected leaves it in that same write, or before its item goes, so it is never sent an
-event twice. The argument above holds for the cohort as for one subscription.
+event twice. The argument above holds for the cohort as for one subscription. Its holder keeps its lease for
+as long as its posts take (a thousand members, or a few whose posts time out, outlast one lease), so a pump
+that comes after cannot claim the next event and send it first. A cohort written too often to join at once is
+not waited for: the subscription is written on its own.
 
 Events that belong to no task, and `all` subscriptions (seq is per task, so there is nothing to
 resume), are pushed live at most once per connection: a connection that also follows the event's
@@ -66,13 +69,14 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from enum import Enum
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from researcher_pro.core import metric_names
+from researcher_pro.core.aws import WriteContention
 from researcher_pro.core.observability import add_metric, logger
 from researcher_pro.realtime.connections import Cohort, ConnectionRepository, Joined
 from researcher_pro.realtime.gateway import POSTS_AT_ONCE, ConnectionGateway, ConnectionGone
@@ -197,7 +201,7 @@ class Fanout:
         last = int(missed[-1]["seq"]) if missed else start
         logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, last)
         # A fresh subscription joins the task's cohort if it can; where the cohort is elsewhere, it is on its own.
-        joined = self._connections.join(connection_id, tenant, name, last, expires_at, logged_up_to) if fresh else None
+        joined = self._join(connection_id, tenant, name, last, expires_at, logged_up_to) if fresh else None
         if joined is Joined.MEMBER or joined is Joined.REFUSED:
             return
         subscribed = (
@@ -219,6 +223,17 @@ class Fanout:
                 self.catch_up(tenant, kind, task_id, connection_id, start)
         elif subscribed and missed:
             self._pump(tenant, kind, task_id, [connection_id], start, missed, owner=owner, claimed=last)
+
+    def _join(
+        self, connection_id: str, tenant: str, name: str, last: int, expires_at: int, logged_up_to: dict[str, Any]
+    ) -> Joined:
+        """`join`, or ALONE when the cohort is written too often to join it now (every push writes it twice):
+        the subscription is then written on its own, which does not write the cohort."""
+        try:
+            return self._connections.join(connection_id, tenant, name, last, expires_at, logged_up_to)
+        except WriteContention:
+            logger.warning("a task's cohort is contended; subscribing on its own", extra={"topic": name})
+            return Joined.ALONE
 
     def catch_up(self, tenant: str, kind: str, task_id: str, connection_id: str, delivered: int) -> None:
         """Send what the log holds after `delivered`, then leave the rest to live pushes."""
@@ -306,7 +321,6 @@ class Fanout:
         task_id: str,
         delivered: int,
         known: list[dict[str, Any]] | None,
-        rounds: int = MAX_ROUNDS,
     ) -> None:
         """`_pump` for the task's cohort: the members, every one of them sent up to `delivered`, are sent the
         events after it a run at a time, each run claimed for all of them with one write to the cohort (which
@@ -315,7 +329,7 @@ class Fanout:
         log = self._logs[kind]
         pending = known if known is not None else log.events(tenant, task_id, delivered, LOG_PAGE)
         holding = False
-        for _ in range(rounds):
+        for _ in range(MAX_ROUNDS):
             if not pending:
                 break
             run, pending = pending[:EVENTS_PER_CLAIM], pending[EVENTS_PER_CLAIM:]
@@ -334,7 +348,9 @@ class Fanout:
                 continue
             holding = True
             ordered = sorted(members)
-            outcomes = list(self._executor().map(self._send_run, ordered, [run] * len(ordered)))
+            outcomes = self._send_to_members(tenant, name, owner, ordered, run)
+            if outcomes is None:  # the cohort is another pump's now
+                return
             for connection_id, (outcome, sent_up_to) in zip(ordered, outcomes, strict=True):
                 if outcome is Sent.FAILED:
                     back_to = delivered if sent_up_to is None else sent_up_to
@@ -352,6 +368,23 @@ class Fanout:
                     pending = log.events(tenant, task_id, delivered, LOG_PAGE)
         if holding:
             self._connections.release_cohort(tenant, name, owner)
+
+    def _send_to_members(
+        self, tenant: str, name: str, owner: str, members: list[str], run: list[dict[str, Any]]
+    ) -> list[tuple[Sent, int | None]] | None:
+        """`run` to every member at once, our lease on the cohort held longer for as long as the posts take (a
+        thousand members, or a few whose posts time out, outlast one lease): how each ended, or None when the
+        lease was lost meanwhile (the posts not begun by then are not made)."""
+        sends = [self._executor().submit(self._send_run, member, run) for member in members]
+        pending = set(sends)
+        while pending:
+            _, pending = wait(pending, timeout=self._lease / 2)
+            if pending and not self._connections.renew_cohort(tenant, name, owner, time.time() + self._lease):
+                for send in pending:
+                    send.cancel()
+                logger.warning("lost the lease on a task's cohort while posting to it", extra={"topic": name})
+                return None
+        return [send.result() for send in sends]
 
     def _still_held(
         self,
