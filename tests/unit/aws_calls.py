@@ -235,8 +235,8 @@ CALLS: dict[str, list[Call]] = {
         *_each("dynamodb:PutItem", CONNECTIONS),
     ],
     "WsDisconnectFunction": [
-        # The connection, then its subscriptions (each out of its task's cohort first).
-        *_each("dynamodb:DeleteItem dynamodb:UpdateItem", CONNECTIONS),
+        # The connection, then its subscriptions (each read first, and a member taken out of its task's cohort).
+        *_each("dynamodb:DeleteItem dynamodb:GetItem dynamodb:UpdateItem", CONNECTIONS),
     ],
     "WsDefaultFunction": [
         *_each("dynamodb:GetItem", CONNECTIONS),  # the connection, with the topics it follows
@@ -253,7 +253,7 @@ CALLS: dict[str, list[Call]] = {
     "ConnectionSweeperFunction": [
         *_each("dynamodb:Query", f"{CONNECTIONS}/index/gsi2"),  # what has expired
         *_each("apigatewaymanagementapi:DeleteConnection", "WebSocketApi"),
-        *_each("dynamodb:DeleteItem dynamodb:UpdateItem", CONNECTIONS),  # as $disconnect
+        *_each("dynamodb:DeleteItem dynamodb:GetItem dynamodb:UpdateItem", CONNECTIONS),  # as $disconnect
     ],
 }
 
