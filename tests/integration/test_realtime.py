@@ -362,38 +362,56 @@ def cohort_members(
     return clients
 
 
+@dataclasses.dataclass(frozen=True)
+class Kept:
+    """One way a task's subscriptions are kept, and what a push to them costs."""
+
+    subscribed: Callable[[Realtime, ExitStack, str, int], list[tuple[ClientConnection, str]]]
+    release: str  # the repository's method that lets them go
+    claim: str  # the DynamoDB operation that claims an event for all of them
+    pushes_side_by_side_at_most: int  # DynamoDB requests for six events pushed side by side
+
+
+KEPT = {
+    "on their own": Kept(subscribed_clients, "release_many", "TransactWriteItems", 6 * 12),
+    "in the cohort": Kept(cohort_members, "release_cohort", "UpdateItem", 6 * 8),
+}
+
+
+@pytest.mark.parametrize("kept", KEPT.values(), ids=KEPT.keys())
 def test_an_event_reaches_many_subscribers_for_a_few_dynamodb_requests_each_event_once_in_order(
-    realtime: Realtime,
+    realtime: Realtime, kept: Kept
 ) -> None:
     research_id = new_research(realtime)
     with ExitStack() as opened:
-        clients = subscribed_clients(realtime, opened, research_id, 30)
+        clients = kept.subscribed(realtime, opened, research_id, 30)
         first = append(realtime, research_id, 1)
         with dynamodb_requests() as requests:
             realtime.fanout.emitted("rt-tenant", first)
         # Two subscriber lookups, then one claim for all 30, a read of what the task logged while they were sent
         # (nothing), and one release.
-        assert sorted(requests) == ["Query", "Query", "Query", "TransactWriteItems", "TransactWriteItems"], requests
+        assert sorted(requests) == sorted(["Query"] * 3 + [kept.claim, "TransactWriteItems"]), requests
         # Two events committed while nobody pushed: the next push finds every subscriber behind and sends both.
         append(realtime, research_id, 2)
         third = append(realtime, research_id, 3)
         with dynamodb_requests() as requests:
             realtime.fanout.emitted("rt-tenant", third)
         # And a read of the log, for what they missed.
-        assert sorted(requests) == ["Query"] * 4 + ["TransactWriteItems"] * 2, requests
+        assert sorted(requests) == sorted(["Query"] * 4 + [kept.claim, "TransactWriteItems"]), requests
         realtime.fanout.emitted("rt-tenant", {**first, "seq": 2})  # a late push of what was sent: nothing
         for ws, connection_id in clients:
             assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3]
 
 
+@pytest.mark.parametrize("kept", KEPT.values(), ids=KEPT.keys())
 def test_events_pushed_side_by_side_reach_many_subscribers_in_order_for_a_few_requests_each(
-    realtime: Realtime,
+    realtime: Realtime, kept: Kept
 ) -> None:
     """Steps that run side by side commit a task's events at the same moment, and each pushes its own: the one
     that holds the subscriptions' leases sends the others' events too, for all of them at once."""
     research_id = new_research(realtime)
     with ExitStack() as opened:
-        clients = subscribed_clients(realtime, opened, research_id, 30)
+        clients = kept.subscribed(realtime, opened, research_id, 30)
         with dynamodb_requests() as requests:
             pushes = []
             for seq in range(1, 7):
@@ -407,47 +425,7 @@ def test_events_pushed_side_by_side_reach_many_subscribers_in_order_for_a_few_re
         for ws, connection_id in clients:
             assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3, 4, 5, 6]
     # One subscriber at a time, a single contended event would cost more than 30.
-    assert len(requests) <= 6 * 12, sorted(requests)
-
-
-def test_an_event_reaches_the_members_of_a_tasks_cohort_for_one_claim_and_one_release(realtime: Realtime) -> None:
-    research_id = new_research(realtime)
-    with ExitStack() as opened:
-        clients = cohort_members(realtime, opened, research_id, 30)
-        first = append(realtime, research_id, 1)
-        with dynamodb_requests() as requests:
-            realtime.fanout.emitted("rt-tenant", first)
-        # Two subscriber lookups, then one write claims the event for all 30, a read of what the task logged while
-        # they were sent (nothing), and one release.
-        assert sorted(requests) == ["Query", "Query", "Query", "TransactWriteItems", "UpdateItem"], requests
-        append(realtime, research_id, 2)
-        third = append(realtime, research_id, 3)
-        with dynamodb_requests() as requests:
-            realtime.fanout.emitted("rt-tenant", third)
-        # And a read of the log, for the event nobody pushed.
-        assert sorted(requests) == ["Query"] * 4 + ["TransactWriteItems", "UpdateItem"], requests
-        realtime.fanout.emitted("rt-tenant", {**first, "seq": 2})  # a late push of what was sent: nothing
-        for ws, connection_id in clients:
-            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3]
-
-
-def test_events_pushed_side_by_side_reach_a_tasks_cohort_in_order_for_a_few_requests_each(realtime: Realtime) -> None:
-    research_id = new_research(realtime)
-    with ExitStack() as opened:
-        clients = cohort_members(realtime, opened, research_id, 30)
-        with dynamodb_requests() as requests:
-            pushes = []
-            for seq in range(1, 7):
-                push = threading.Thread(
-                    target=realtime.fanout.emitted, args=("rt-tenant", append(realtime, research_id, seq))
-                )
-                push.start()
-                pushes.append(push)
-            for push in pushes:
-                push.join()
-        for ws, connection_id in clients:
-            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2, 3, 4, 5, 6]
-    assert len(requests) <= 6 * 8, sorted(requests)
+    assert len(requests) <= kept.pushes_side_by_side_at_most, sorted(requests)
 
 
 def test_a_cohort_whose_posts_outlast_its_lease_is_held_on_and_each_member_gets_every_event_in_order(
@@ -581,50 +559,29 @@ def test_an_event_committed_while_its_subscribers_are_held_is_sent_by_the_holder
         assert [e["seq"] for e in drain(realtime, client, connection_id)] == [1, 2]
 
 
+@pytest.mark.parametrize("kept", KEPT.values(), ids=KEPT.keys())
 def test_a_holder_of_many_subscriptions_sends_what_came_meanwhile_without_a_release_that_must_fail(
-    realtime: Realtime,
+    realtime: Realtime, kept: Kept
 ) -> None:
     """After sending to many subscriptions, the holder reads the log before it lets go: an event committed while
     it sent goes out at once, not after a release of every subscription that the new event makes fail."""
     research_id = new_research(realtime)
     committed: list[dict[str, Any]] = []
     releases: list[bool] = []
+    repository = ConnectionRepository(realtime.connections._table)
+    release = getattr(repository, kept.release)
 
-    class Releases(ConnectionRepository):
-        def release_many(self, *args: Any, **kwargs: Any) -> bool:
-            released = super().release_many(*args, **kwargs)
-            releases.append(released)
-            return released
+    def counted(*args: Any, **kwargs: Any) -> bool:
+        releases.append(release(*args, **kwargs))
+        return releases[-1]
 
+    setattr(repository, kept.release, counted)
     # The push of the event committed meanwhile is refused: the first push holds the leases.
     holder = fanout_that_after_its_first_post(
-        realtime, commit_and_push(realtime, research_id, 2, committed), Releases(realtime.connections._table)
+        realtime, commit_and_push(realtime, research_id, 2, committed), repository
     )
     with ExitStack() as opened:
-        clients = subscribed_clients(realtime, opened, research_id, 10)
-        holder.emitted("rt-tenant", append(realtime, research_id, 1))
-        for ws, connection_id in clients:
-            assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2]
-    assert releases == [True]
-
-
-def test_the_holder_of_a_tasks_cohort_sends_what_came_meanwhile_and_lets_go_once(realtime: Realtime) -> None:
-    research_id = new_research(realtime)
-    committed: list[dict[str, Any]] = []
-    releases: list[bool] = []
-
-    class Releases(ConnectionRepository):
-        def release_cohort(self, *args: Any, **kwargs: Any) -> bool:
-            released = super().release_cohort(*args, **kwargs)
-            releases.append(released)
-            return released
-
-    # The push of the event committed meanwhile is refused: the first push holds the cohort.
-    holder = fanout_that_after_its_first_post(
-        realtime, commit_and_push(realtime, research_id, 2, committed), Releases(realtime.connections._table)
-    )
-    with ExitStack() as opened:
-        clients = cohort_members(realtime, opened, research_id, 10)
+        clients = kept.subscribed(realtime, opened, research_id, 10)
         holder.emitted("rt-tenant", append(realtime, research_id, 1))
         for ws, connection_id in clients:
             assert [e["seq"] for e in drain(realtime, ws, connection_id)] == [1, 2]

@@ -68,9 +68,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -297,20 +298,16 @@ class Fanout:
             outcomes = list(self._executor().map(self._send_run, claimed_group, [run] * len(claimed_group)))
             if refused:
                 self._settle(tenant, kind, task_id, [group[i] for i in sorted(refused)], owner, rounds - 1)
-            group = self._still_held(tenant, name, claimed_group, outcomes, delivered, claimed, owner)
+            group, failed = self._still_held(tenant, name, claimed_group, outcomes, delivered)
+            for connection_id, back_to in failed:
+                self._connections.unclaim(tenant, connection_id, name, seq=claimed, back_to=back_to, owner=owner)
             delivered = last
             if group and not pending and delivered == claimed:
-                # Let go only if the task logged nothing after `delivered`: an event whose pump found our lease
-                # is in the log by then, so we hold on, read it and send it. After sends to many subscriptions the
-                # log is read first: events may well have come meanwhile (steps side by side), and a release of
-                # many that must fail would only delay them.
-                if len(group) > 1:
-                    pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
-                if not pending:
-                    logged_up_to = self._logs[kind].logged_up_to(tenant, task_id, delivered)
-                    if self._connections.release_many(tenant, group, name, owner, if_holds=logged_up_to):
-                        return
-                    pending = self._logs[kind].events(tenant, task_id, delivered, LOG_PAGE)
+                release = partial(self._connections.release_many, tenant, group, name, owner)
+                more = self._let_go_or_more(tenant, kind, task_id, delivered, release, read_first=len(group) > 1)
+                if more is None:
+                    return
+                pending = more
         if holding and group:
             self._connections.release_many(tenant, group, name, owner)
 
@@ -351,21 +348,16 @@ class Fanout:
             outcomes = self._send_to_members(tenant, name, owner, ordered, run)
             if outcomes is None:  # the cohort is another pump's now
                 return
-            for connection_id, (outcome, sent_up_to) in zip(ordered, outcomes, strict=True):
-                if outcome is Sent.FAILED:
-                    back_to = delivered if sent_up_to is None else sent_up_to
-                    self._connections.leave_cohort(tenant, name, connection_id, owner=owner, back_to=back_to)
-                elif outcome is Sent.GONE:
-                    self._connections.drop(tenant, name, connection_id)
+            _, failed = self._still_held(tenant, name, ordered, outcomes, delivered)
+            for connection_id, back_to in failed:
+                self._connections.leave_cohort(tenant, name, connection_id, owner=owner, back_to=back_to)
             delivered = last
             if not pending:
-                # As `_pump`: let go only if the task logged nothing after `delivered`, reading the log first.
-                pending = log.events(tenant, task_id, delivered, LOG_PAGE)
-                if not pending:
-                    logged_up_to = log.logged_up_to(tenant, task_id, delivered)
-                    if self._connections.release_cohort(tenant, name, owner, if_holds=logged_up_to):
-                        return
-                    pending = log.events(tenant, task_id, delivered, LOG_PAGE)
+                release = partial(self._connections.release_cohort, tenant, name, owner)
+                more = self._let_go_or_more(tenant, kind, task_id, delivered, release, read_first=True)
+                if more is None:
+                    return
+                pending = more
         if holding:
             self._connections.release_cohort(tenant, name, owner)
 
@@ -387,29 +379,44 @@ class Fanout:
         return [send.result() for send in sends]
 
     def _still_held(
-        self,
-        tenant: str,
-        name: str,
-        sent_to: list[str],
-        outcomes: list[tuple[Sent, int | None]],
-        delivered: int,
-        claimed: int,
-        owner: str,
-    ) -> list[str]:
-        """The subscriptions a run was sent to that are still held: a failed one is given back what it was not sent
-        (it gets that after the next event the task commits), a gone one is deleted."""
-        held = []
+        self, tenant: str, name: str, sent_to: list[str], outcomes: list[tuple[Sent, int | None]], delivered: int
+    ) -> tuple[list[str], list[tuple[str, int]]]:
+        """The subscriptions a run was sent to, every one of them sent up to `delivered` before it, that are still
+        held, and those it failed for, each with the last event it was sent (to be given back what it was not: it
+        gets that after the next event the task commits). A gone one is deleted."""
+        held, failed = [], []
         for connection_id, (outcome, sent_up_to) in zip(sent_to, outcomes, strict=True):
             if outcome is Sent.OK:
                 held.append(connection_id)
             elif outcome is Sent.FAILED:
-                back_to = delivered if sent_up_to is None else sent_up_to
-                self._connections.unclaim(tenant, connection_id, name, seq=claimed, back_to=back_to, owner=owner)
+                failed.append((connection_id, delivered if sent_up_to is None else sent_up_to))
             else:
                 # Deleting the connection deleted the subscriptions it listed. This one goes too, in case the
                 # connection was deleted before (a disconnect that stopped halfway).
                 self._connections.drop(tenant, name, connection_id)
-        return held
+        return held, failed
+
+    def _let_go_or_more(
+        self,
+        tenant: str,
+        kind: str,
+        task_id: str,
+        delivered: int,
+        release: Callable[..., bool],
+        *,
+        read_first: bool,
+    ) -> list[dict[str, Any]] | None:
+        """Let go (`release`, with `if_holds` the check that the task logged nothing after `delivered`), or what
+        the task logged after `delivered` when it did: None once let go. An event whose pump found our lease is in
+        the log by then, so we hold on, read it and send it. After sends to many subscriptions the log is read
+        first (`read_first`): events may well have come meanwhile (steps side by side), and a release that must
+        fail would only delay them."""
+        log = self._logs[kind]
+        if read_first and (logged := log.events(tenant, task_id, delivered, LOG_PAGE)):
+            return logged
+        if release(if_holds=log.logged_up_to(tenant, task_id, delivered)):
+            return None
+        return log.events(tenant, task_id, delivered, LOG_PAGE)
 
     def _settle(self, tenant: str, kind: str, task_id: str, refused: list[str], owner: str, rounds: int) -> None:
         """Subscriptions whose claim was refused, read again as they are now. Gone, unsubscribed, or leased by
