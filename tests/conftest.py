@@ -127,7 +127,11 @@ def online_cloud(fake_openai: FakeOpenAI, fake_perplexity: FakePerplexity) -> It
 def offline_cloud() -> Iterator[Cloud]:
     cloud = Cloud(
         {
-            "RP_LOCAL_PARAMETER_OVERRIDES": "WorkerTimeoutSeconds=5 TaskVisibilityTimeoutSeconds=6",
+            # A step's worker that runs out of its 5 s just after committing the step (a cold container on a busy
+            # machine) has not sent the next step's message: the task sweeper sends it after StuckAfterSeconds.
+            "RP_LOCAL_PARAMETER_OVERRIDES": (
+                "WorkerTimeoutSeconds=5 TaskVisibilityTimeoutSeconds=6 StuckAfterSeconds=30"
+            ),
             # Webhook receivers of the tests listen on loopback; a refused delivery is tried again within seconds.
             "RP_WEBHOOK_ALLOW_LOOPBACK": "true",
             "RP_WEBHOOK_RETRY_SECONDS": "1,2,5",

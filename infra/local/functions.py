@@ -123,6 +123,11 @@ class LocalFunction:
             killer.start()
         try:
             return container.invoke(event, float(self.function.timeout))
+        except InvocationError as error:
+            if error.kind in ("timeout", "crashed"):
+                # As Lambda's own log line: what the function printed stops short, and this says why.
+                print(f"{self.name}: {error.detail.get('errorMessage')}", flush=True)
+            raise
         finally:
             if killer is not None:
                 killer.cancel()
